@@ -1,0 +1,144 @@
+package com.annoflow.webhookstage;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.util.TimeUtils;
+
+/**
+ * Every value an operator may change, read once from the Camel properties ({@code config/application.properties},
+ * environment, system properties) and validated at the edge: a bad value stops start-up with the property name and the fix.
+ */
+public record BundleSettings(
+        String workflowFile,
+        String dbUrl,
+        String dbUser,
+        String dbPassword,
+        int dbPoolSize,
+        int claimBatchSize,
+        int maxInFlight,
+        Duration leaseDuration,
+        Duration leaseRecoveryInterval,
+        int defaultRetries,
+        Duration defaultTimeout,
+        Duration maxBackoffDelay,
+        Duration retryAfterCap,
+        int responseExcerptChars,
+        String instanceId,
+        String userAgent,
+        boolean demoEnabled,
+        int demoFiles) {
+
+    public static final String PREFIX = "webhook.";
+
+    @Override
+    public String toString() {
+        // the password is a secret: it never reaches a log line
+        return "BundleSettings[workflowFile=" + workflowFile + ", dbUrl=" + dbUrl + ", dbUser=" + dbUser
+               + ", dbPoolSize=" + dbPoolSize + ", claimBatchSize=" + claimBatchSize + ", maxInFlight=" + maxInFlight
+               + ", leaseDuration=" + leaseDuration + ", instanceId=" + instanceId + "]";
+    }
+
+    public static BundleSettings from(CamelContext context) {
+        Reader r = new Reader(context.getPropertiesComponent());
+        BundleSettings s = new BundleSettings(
+                r.text("workflow-file", "config/workflow.yaml"),
+                r.text("db.url", "jdbc:hsqldb:file:data/webhook-stage"),
+                r.text("db.user", "SA"),
+                r.text("db.password", ""),
+                r.integer("db.pool-size", 10, 1, 200),
+                r.integer("claim-batch-size", 50, 1, 1000),
+                r.integer("max-in-flight", 200, 1, 100_000),
+                r.duration("lease-duration", "2m"),
+                r.duration("lease-recovery-interval", "10s"),
+                r.integer("retries", 5, 0, 50),
+                r.duration("timeout", "10s"),
+                r.duration("backoff.max-delay", "60s"),
+                r.duration("retry-after.max", "60s"),
+                r.integer("response-excerpt-chars", 1000, 0, 2000),
+                r.text("instance-id", defaultInstanceId()),
+                "webhook-stage/" + version(),
+                Boolean.parseBoolean(r.text("demo.enabled", "false")),
+                r.integer("demo.files", 3, 0, 1000));
+        r.check(s);
+        return s;
+    }
+
+    public static String version() {
+        String v = BundleSettings.class.getPackage().getImplementationVersion();
+        return v != null ? v : "0.1.0";
+    }
+
+    private static String defaultInstanceId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "host";
+        }
+        return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Reads {@code webhook.*} properties and collects every problem before failing once. */
+    private static final class Reader {
+        private final PropertiesComponent properties;
+        private final List<String> problems = new ArrayList<>();
+
+        Reader(PropertiesComponent properties) {
+            this.properties = properties;
+        }
+
+        String text(String key, String fallback) {
+            return properties.resolveProperty(PREFIX + key).map(String::trim).orElse(fallback);
+        }
+
+        int integer(String key, int fallback, int min, int max) {
+            String raw = text(key, Integer.toString(fallback));
+            try {
+                int value = Integer.parseInt(raw);
+                if (value < min || value > max) {
+                    problems.add(PREFIX + key + "=" + raw + ": must be between " + min + " and " + max);
+                }
+                return value;
+            } catch (NumberFormatException e) {
+                problems.add(PREFIX + key + "=" + raw + ": must be a whole number");
+                return fallback;
+            }
+        }
+
+        Duration duration(String key, String fallback) {
+            String raw = text(key, fallback);
+            try {
+                long millis = TimeUtils.toMilliSeconds(raw);
+                if (millis <= 0) {
+                    problems.add(PREFIX + key + "=" + raw + ": must be positive, e.g. 500ms, 10s, 2m");
+                }
+                return Duration.ofMillis(millis);
+            } catch (RuntimeException e) {
+                problems.add(PREFIX + key + "=" + raw + ": not a duration; write e.g. 500ms, 10s or 2m");
+                return Duration.ofMillis(TimeUtils.toMilliSeconds(fallback));
+            }
+        }
+
+        void check(BundleSettings s) {
+            if (!s.dbUrl().startsWith("jdbc:hsqldb:") && !s.dbUrl().startsWith("jdbc:postgresql:")) {
+                problems.add(PREFIX + "db.url=" + s.dbUrl() + ": only jdbc:hsqldb: and jdbc:postgresql: URLs are supported");
+            }
+            Duration longestWait = s.maxBackoffDelay().compareTo(s.retryAfterCap()) > 0 ? s.maxBackoffDelay() : s.retryAfterCap();
+            Duration needed = longestWait.plus(s.defaultTimeout());
+            if (s.leaseDuration().compareTo(needed) <= 0) {
+                problems.add(PREFIX + "lease-duration=" + s.leaseDuration().toMillis() + "ms: must be longer than the longest wait"
+                             + " between attempts (" + longestWait.toMillis() + "ms) plus the request timeout ("
+                             + s.defaultTimeout().toMillis() + "ms), or a healthy delivery would lose its lease");
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("Invalid configuration:\n  - " + String.join("\n  - ", problems));
+            }
+        }
+    }
+}

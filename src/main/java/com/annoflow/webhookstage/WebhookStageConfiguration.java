@@ -1,0 +1,92 @@
+package com.annoflow.webhookstage;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+import com.annoflow.webhookstage.api.ApiRoutes;
+import com.annoflow.webhookstage.api.FileApi;
+import com.annoflow.webhookstage.delivery.Attempts;
+import com.annoflow.webhookstage.delivery.DeliveryLog;
+import com.annoflow.webhookstage.delivery.RetryPolicy;
+import com.annoflow.webhookstage.demo.DemoRoutes;
+import com.annoflow.webhookstage.files.FileCatalog;
+import com.annoflow.webhookstage.payload.PayloadBuilder;
+import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.queue.LeaseRecoveryRoutes;
+import com.annoflow.webhookstage.storage.Storage;
+import com.annoflow.webhookstage.workflow.StageConfig;
+import com.annoflow.webhookstage.workflow.WorkflowCatalog;
+import com.annoflow.webhookstage.workflow.WorkflowDefinitionLoader;
+import com.annoflow.webhookstage.workflow.WorkflowSync;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the engine before any route starts: settings, database and migration, workflow sync, and the beans the
+ * routes in {@code routes/} name. Named in {@code camel.main.configurationClasses}, so {@code mvn camel:run} and
+ * {@code camel run} start the same bundle.
+ */
+public class WebhookStageConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookStageConfiguration.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        BundleSettings settings = BundleSettings.from(context);
+        LOG.info("Starting {} with {}", settings.userAgent(), settings);
+        Storage storage = new Storage(settings.dbUrl(), settings.dbUser(), settings.dbPassword(), settings.dbPoolSize());
+        try {
+            storage.migrate();
+            WorkflowCatalog workflows = new WorkflowSync(storage).sync(loadWorkflows(context, settings));
+            wire(context, settings, storage, workflows);
+        } catch (RuntimeException e) {
+            storage.stop();
+            throw e;
+        }
+        context.addService(storage, true, true);
+    }
+
+    private static List<StageConfig> loadWorkflows(CamelContext context, BundleSettings settings) {
+        Duration longestWait = settings.maxBackoffDelay().compareTo(settings.retryAfterCap()) > 0
+                ? settings.maxBackoffDelay() : settings.retryAfterCap();
+        WorkflowDefinitionLoader loader = new WorkflowDefinitionLoader(context::resolvePropertyPlaceholders,
+                new WorkflowDefinitionLoader.Limits(settings.defaultRetries(), settings.defaultTimeout(),
+                        settings.leaseDuration().minus(longestWait).minusSeconds(1)));
+        return loader.load(Path.of(settings.workflowFile()));
+    }
+
+    private static void wire(CamelContext context, BundleSettings settings, Storage storage, WorkflowCatalog workflows)
+            throws Exception {
+        Clock clock = Clock.systemUTC();
+        ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        FileCatalog files = new FileCatalog(storage, clock);
+        AssignmentQueue queue = new AssignmentQueue(storage, workflows, clock, settings.instanceId(),
+                settings.leaseDuration(), settings.claimBatchSize(), settings.maxInFlight());
+        DeliveryLog deliveryLog = new DeliveryLog(storage);
+
+        Registry registry = context.getRegistry();
+        // one ObjectMapper: camel-jackson's marshal in the routes picks up this single instance
+        registry.bind("jsonMapper", json);
+        registry.bind("webhookDataSource", storage.dataSource());
+        registry.bind("queue", queue);
+        registry.bind("payloads", new PayloadBuilder(files, workflows, json));
+        registry.bind("attempts", new Attempts(queue, deliveryLog, clock, settings.userAgent(),
+                settings.responseExcerptChars(), settings.retryAfterCap()));
+        registry.bind("retryPolicy", new RetryPolicy());
+
+        context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval()));
+        context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, json), json));
+        if (settings.demoEnabled()) {
+            context.addRoutes(new DemoRoutes(files, queue, workflows, json, settings.demoFiles()));
+        }
+    }
+}

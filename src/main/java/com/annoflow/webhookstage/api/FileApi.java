@@ -1,0 +1,156 @@
+package com.annoflow.webhookstage.api;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+import com.annoflow.webhookstage.delivery.DeliveryLog;
+import com.annoflow.webhookstage.files.FileCatalog;
+import com.annoflow.webhookstage.files.RegisteredFile;
+import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.queue.AssignmentRefused;
+import com.annoflow.webhookstage.workflow.StageConfig;
+import com.annoflow.webhookstage.workflow.WorkflowCatalog;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The manual side of the stage: register files, assign them to a stage (the seed's "a User, Admin or Workforce
+ * Manager must assign files"), and read where a file is and how its deliveries went. Every method validates first and
+ * changes nothing when it refuses. The caller's identity arrives as {@code assignedBy}, where authentication will plug in.
+ */
+public final class FileApi {
+
+    private final FileCatalog files;
+    private final AssignmentQueue queue;
+    private final WorkflowCatalog workflows;
+    private final DeliveryLog deliveries;
+    private final ObjectMapper json;
+
+    public FileApi(FileCatalog files, AssignmentQueue queue, WorkflowCatalog workflows, DeliveryLog deliveries,
+            ObjectMapper json) {
+        this.files = files;
+        this.queue = queue;
+        this.workflows = workflows;
+        this.deliveries = deliveries;
+        this.json = json;
+    }
+
+    public Map<String, Object> register(String body) {
+        List<RegisteredFile> registrations = new RegistrationReader().read(parse(body));
+        List<String> ids = registrations.stream().map(f -> f.item().sourceInfo().itemId()).toList();
+        List<String> taken = files.existing(ids);
+        if (!taken.isEmpty()) {
+            throw new ApiException(409, "item.source_info.item_id: " + taken + " already registered; leave item_id out"
+                                        + " to get a new id, or assign the existing file");
+        }
+        files.register(registrations);
+        return Map.of("registered", ids);
+    }
+
+    public Map<String, Object> assign(String body, String assignedBy) {
+        JsonNode request = parse(body);
+        List<String> problems = new ArrayList<>();
+        String workflow = text(request, "workflow", problems);
+        String stageName = text(request, "stage", problems);
+        JsonNode idsNode = request.get("file_ids");
+        List<String> ids = new ArrayList<>();
+        if (idsNode == null || !idsNode.isArray() || idsNode.isEmpty()) {
+            problems.add("file_ids: required, a non-empty list of item ids");
+        } else {
+            for (JsonNode id : idsNode) {
+                if (!id.isTextual()) {
+                    problems.add("file_ids: every id must be text, got " + id);
+                    break;
+                }
+                ids.add(id.asText());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ApiException(400, String.join("; ", problems));
+        }
+        StageConfig stage = workflows.find(workflow, stageName).orElseThrow(() -> new ApiException(404,
+                "stage: workflow '" + workflow + "' has no stage '" + stageName + "'; see GET /api/workflows"));
+        try {
+            queue.assign(List.copyOf(new LinkedHashSet<>(ids)), stage, assignedBy);
+        } catch (AssignmentRefused e) {
+            throw new ApiException(e.status(), e.getMessage());
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("assigned", new LinkedHashSet<>(ids).size());
+        answer.put("workflow", workflow);
+        answer.put("stage", stageName);
+        return answer;
+    }
+
+    public Object file(String itemId) {
+        return queue.status(itemId).orElseThrow(() -> notFound(itemId));
+    }
+
+    public Object deliveries(String itemId) {
+        if (!files.exists(itemId)) {
+            throw notFound(itemId);
+        }
+        return Map.of("item_id", itemId, "attempts", deliveries.forFile(itemId));
+    }
+
+    /** The configured workflows; Authorization values are never shown, only whether one is set. */
+    public Object workflows() {
+        Map<String, List<Map<String, Object>>> byWorkflow = new LinkedHashMap<>();
+        workflows.stages().stream()
+                .sorted(java.util.Comparator.comparing(StageConfig::workflow).thenComparing(StageConfig::position))
+                .forEach(stage -> {
+                    Map<String, Object> view = new LinkedHashMap<>();
+                    view.put("name", stage.name());
+                    view.put("type", stage.type().label());
+                    if (stage.next() != null) {
+                        view.put("next", stage.next());
+                    }
+                    if (stage.type().isAutomated()) {
+                        view.put("url", DeliveryLog.loggableUrl(stage.url()));
+                        view.put("authorization", stage.hasAuthorization() ? "configured" : "none");
+                        view.put("include_annotations", stage.includeAnnotations());
+                        view.put("retries", stage.retries());
+                        view.put("timeout_ms", stage.timeoutMillis());
+                        view.put("on_success", stage.onSuccess());
+                        view.put("on_failure", stage.onFailure());
+                    }
+                    byWorkflow.computeIfAbsent(stage.workflow(), w -> new ArrayList<>()).add(view);
+                });
+        List<Map<String, Object>> answer = new ArrayList<>();
+        byWorkflow.forEach((name, stages) -> answer.add(Map.of("name", name, "stages", stages)));
+        return Map.of("workflows", answer);
+    }
+
+    private JsonNode parse(String body) {
+        if (body == null || body.isBlank()) {
+            throw new ApiException(400, "body: empty; send a JSON object");
+        }
+        try {
+            JsonNode node = json.readTree(body);
+            if (node == null || !node.isObject()) {
+                throw new ApiException(400, "body: must be a JSON object");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new ApiException(400, "body: not valid JSON (" + e.getOriginalMessage() + " at line "
+                                        + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+        }
+    }
+
+    private static String text(JsonNode node, String field, List<String> problems) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual() || value.asText().isBlank()) {
+            problems.add(field + ": required text" + (value != null && !value.isTextual() ? ", got " + value : ""));
+            return null;
+        }
+        return value.asText();
+    }
+
+    private static ApiException notFound(String itemId) {
+        return new ApiException(404, "item_id: no file '" + itemId + "' is registered");
+    }
+}

@@ -1,0 +1,177 @@
+package com.annoflow.webhookstage.api;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import com.annoflow.webhookstage.files.RegisteredFile;
+import com.annoflow.webhookstage.payload.AnnotationValidator;
+import com.annoflow.webhookstage.payload.WebhookPayload.Dataset;
+import com.annoflow.webhookstage.payload.WebhookPayload.Item;
+import com.annoflow.webhookstage.payload.WebhookPayload.Slot;
+import com.annoflow.webhookstage.payload.WebhookPayload.SourceFile;
+import com.annoflow.webhookstage.payload.WebhookPayload.SourceInfo;
+import com.annoflow.webhookstage.payload.WebhookPayload.Team;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Reads a registration body: files in the same shape receivers get ({@code item} plus Darwin JSON 2.0
+ * {@code annotations}). Collects every problem, each with its JSON path, before refusing the request.
+ */
+final class RegistrationReader {
+
+    private static final Set<String> SLOT_TYPES = Set.of("image", "video", "pdf", "dicom", "text", "audio");
+
+    private final List<String> problems = new ArrayList<>();
+
+    List<RegisteredFile> read(JsonNode body) {
+        JsonNode files = body.has("files") ? body.get("files") : body.isObject() ? wrap(body) : null;
+        if (files == null || !files.isArray() || files.isEmpty()) {
+            throw new ApiException(400, "body: send {\"files\": [{\"item\": {...}, \"annotations\": [...]}]}"
+                                        + " or a single {\"item\": {...}} with at least one file");
+        }
+        List<RegisteredFile> result = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < files.size(); i++) {
+            RegisteredFile file = file(files.get(i), "files[" + i + "]");
+            if (file != null && !ids.add(file.item().sourceInfo().itemId())) {
+                problems.add("files[" + i + "].item.source_info.item_id: appears twice in this request");
+            }
+            result.add(file);
+        }
+        if (!problems.isEmpty()) {
+            throw new ApiException(400, String.join("; ", problems));
+        }
+        return result;
+    }
+
+    private static JsonNode wrap(JsonNode single) {
+        return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(single);
+    }
+
+    private RegisteredFile file(JsonNode file, String path) {
+        if (!file.isObject() || !file.path("item").isObject()) {
+            problems.add(path + ".item: required, the file's metadata object");
+            return null;
+        }
+        JsonNode item = file.get("item");
+        String p = path + ".item";
+        String name = text(item, "name", p, true);
+        String filePath = text(item, "path", p, false);
+        JsonNode info = item.path("source_info");
+        String ip = p + ".source_info";
+        if (!info.isObject()) {
+            problems.add(ip + ": required, with team and dataset");
+            return null;
+        }
+        String itemId = text(info, "item_id", ip, false);
+        if (itemId == null) {
+            itemId = UUID.randomUUID().toString();
+        } else if (!isUuid(itemId)) {
+            problems.add(ip + ".item_id: '" + itemId + "' must be a UUID, or leave it out to get one");
+        }
+        Team team = new Team(text(info.path("team"), "name", ip + ".team", true),
+                text(info.path("team"), "slug", ip + ".team", true));
+        Dataset dataset = new Dataset(text(info.path("dataset"), "name", ip + ".dataset", true),
+                text(info.path("dataset"), "slug", ip + ".dataset", true),
+                url(info.path("dataset"), "dataset_management_url", ip + ".dataset"));
+        String workview = url(info, "workview_url", ip);
+        List<Slot> slots = slots(item.get("slots"), p + ".slots");
+
+        JsonNode annotations = file.get("annotations");
+        List<String> annotationProblems = AnnotationValidator.validate(annotations);
+        annotationProblems.forEach(problem -> problems.add(path + "." + problem));
+        List<String> bodies = new ArrayList<>();
+        if (annotations != null && annotations.isArray()) {
+            annotations.forEach(a -> bodies.add(a.toString()));
+        }
+        return new RegisteredFile(new Item(name, filePath == null ? "/" : filePath,
+                new SourceInfo(itemId, team, dataset, workview), slots), bodies);
+    }
+
+    private List<Slot> slots(JsonNode slots, String path) {
+        List<Slot> result = new ArrayList<>();
+        if (slots == null || slots.isNull()) {
+            return result;
+        }
+        if (!slots.isArray()) {
+            problems.add(path + ": must be a list of slots");
+            return result;
+        }
+        for (int i = 0; i < slots.size(); i++) {
+            JsonNode slot = slots.get(i);
+            String sp = path + "[" + i + "]";
+            String type = text(slot, "type", sp, true);
+            if (type != null && !SLOT_TYPES.contains(type)) {
+                problems.add(sp + ".type: '" + type + "' is not a slot type; use one of " + SLOT_TYPES);
+            }
+            List<SourceFile> sources = new ArrayList<>();
+            JsonNode files = slot.get("source_files");
+            if (files != null && !files.isNull() && !files.isArray()) {
+                problems.add(sp + ".source_files: must be a list of {file_name, url}");
+            } else if (files != null) {
+                for (int f = 0; f < files.size(); f++) {
+                    String fp = sp + ".source_files[" + f + "]";
+                    sources.add(new SourceFile(text(files.get(f), "file_name", fp, true), url(files.get(f), "url", fp)));
+                }
+            }
+            result.add(new Slot(text(slot, "slot_name", sp, true), type, dimension(slot, "width", sp),
+                    dimension(slot, "height", sp), sources));
+        }
+        return result;
+    }
+
+    private Integer dimension(JsonNode node, String field, String path) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() <= 0) {
+            problems.add(path + "." + field + ": must be a positive whole number of pixels, got " + value);
+            return null;
+        }
+        return value.asInt();
+    }
+
+    private String text(JsonNode node, String field, String path, boolean required) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull() || value.isTextual() && value.asText().isBlank()) {
+            if (required) {
+                problems.add(path + "." + field + ": required text");
+            }
+            return null;
+        }
+        if (!value.isTextual()) {
+            problems.add(path + "." + field + ": must be text, got " + value.getNodeType().name().toLowerCase());
+            return null;
+        }
+        return value.asText();
+    }
+
+    private String url(JsonNode node, String field, String path) {
+        String value = text(node, field, path, false);
+        if (value == null) {
+            return null;
+        }
+        try {
+            URI uri = new URI(value);
+            if (uri.getScheme() == null || !uri.getScheme().matches("https?")) {
+                problems.add(path + "." + field + ": must be an absolute http(s) URL");
+            }
+        } catch (Exception e) {
+            problems.add(path + "." + field + ": not a valid URL");
+        }
+        return value;
+    }
+
+    private static boolean isUuid(String text) {
+        try {
+            return UUID.fromString(text).toString().equalsIgnoreCase(text);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package com.annoflow.webhookstage.delivery;
+
+/** How one attempt ended, as the delivery log and the API show it. */
+public enum AttemptOutcome {
+    /** The receiver answered 2xx. */
+    DELIVERED,
+    /** The receiver answered something another attempt may turn into a success (5xx, 3xx, 408, 429). */
+    FAILED,
+    /** The receiver answered a 4xx that no retry can fix. */
+    REJECTED,
+    /** No answer within the stage's timeout. */
+    TIMED_OUT,
+    /** No connection: refused, unknown host, reset. */
+    UNREACHABLE,
+    /** The payload could not be built from the file's data; nothing was sent. */
+    INVALID_PAYLOAD,
+    /** The attempt budget was already used up (by attempts before a crash); nothing was sent. */
+    BUDGET_USED_UP
+}

@@ -1,0 +1,227 @@
+package com.annoflow.webhookstage.delivery;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+
+import com.annoflow.webhookstage.payload.InvalidPayloadException;
+import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.queue.LeaseLostException;
+import com.annoflow.webhookstage.queue.Visit;
+import com.annoflow.webhookstage.workflow.StageConfig;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The steps of one attempt in {@code routes/webhook-delivery.yaml}: {@link #begin} counts it and prepares the request,
+ * {@link #unanswered} turns a connection error into an outcome, {@link #record} writes the delivery log and decides
+ * whether the attempt failed. {@link #giveUp} and {@link #delivered} describe how the visit ended.
+ */
+public final class Attempts {
+
+    /** Exchange properties of the attempt in progress. */
+    public static final String ATTEMPTS_MADE = "attemptsMade";
+    public static final String TIMEOUT_MILLIS = "timeoutMillis";
+    public static final String OUTCOME = "outcome";
+    public static final String OUTCOME_DETAIL = "outcomeDetail";
+    private static final String STARTED = "attemptStartedNanos";
+    private static final String UNANSWERED = "attemptUnanswered";
+
+    private static final Logger LOG = LoggerFactory.getLogger("webhook.delivery");
+
+    private final AssignmentQueue queue;
+    private final DeliveryLog log;
+    private final Clock clock;
+    private final String userAgent;
+    private final int excerptChars;
+    private final Duration retryAfterCap;
+
+    public Attempts(AssignmentQueue queue, DeliveryLog log, Clock clock, String userAgent, int excerptChars,
+            Duration retryAfterCap) {
+        this.queue = queue;
+        this.log = log;
+        this.clock = clock;
+        this.userAgent = userAgent;
+        this.excerptChars = excerptChars;
+        this.retryAfterCap = retryAfterCap;
+    }
+
+    /** Counts the attempt (persisted, so a crash never refills the budget), renews the lease and sets the request headers. */
+    public void begin(Exchange exchange) {
+        Visit visit = exchange.getProperty(AssignmentQueue.VISIT, Visit.class);
+        StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
+        int made = exchange.getProperty(ATTEMPTS_MADE, visit.attemptsMade(), Integer.class);
+        if (made >= stage.attemptBudget()) {
+            log.record(stage.id(), entry(visit, stage, made, AttemptOutcome.BUDGET_USED_UP, null, 0,
+                    "all " + made + " attempts were made before the bundle restarted", null));
+            throw new DeliveryFailedException("attempt budget used up (" + made + " of " + stage.attemptBudget() + ")", false);
+        }
+        if (!queue.startAttempt(visit, made)) {
+            throw new LeaseLostException(visit);
+        }
+        exchange.setProperty(ATTEMPTS_MADE, made + 1);
+        exchange.setProperty(TIMEOUT_MILLIS, stage.timeoutMillis());
+        exchange.setProperty(STARTED, System.nanoTime());
+        exchange.removeProperty(UNANSWERED);
+
+        Message request = exchange.getMessage();
+        request.removeHeaders("*");
+        request.setHeader(Exchange.HTTP_URI, stage.url().toString());
+        request.setHeader(Exchange.HTTP_METHOD, "POST");
+        request.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        request.setHeader("User-Agent", userAgent);
+        request.setHeader("webhook-id", visit.deliveryId());
+        if (stage.hasAuthorization()) {
+            request.setHeader("Authorization", stage.authorization());
+        }
+    }
+
+    /** The request got no HTTP answer: remember why, so {@link #record} logs it like any other outcome. */
+    public void unanswered(Exchange exchange) {
+        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        exchange.setProperty(UNANSWERED, cause);
+    }
+
+    /** Writes the attempt to the delivery log, then fails the attempt unless the receiver answered 2xx. */
+    public void record(Exchange exchange) {
+        Visit visit = exchange.getProperty(AssignmentQueue.VISIT, Visit.class);
+        StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
+        int attempt = exchange.getProperty(ATTEMPTS_MADE, Integer.class);
+        long durationMs = Duration.ofNanos(System.nanoTime() - exchange.getProperty(STARTED, Long.class)).toMillis();
+        Exception unanswered = exchange.getProperty(UNANSWERED, Exception.class);
+
+        if (unanswered != null) {
+            boolean timedOut = isTimeout(unanswered);
+            String error = describe(unanswered, stage);
+            log.record(stage.id(), entry(visit, stage, attempt, timedOut ? AttemptOutcome.TIMED_OUT : AttemptOutcome.UNREACHABLE,
+                    null, durationMs, error, null));
+            LOG.info("file {} stage {} delivery {} attempt {}/{}: {} after {} ms", visit.itemId(), stage.qualifiedName(),
+                    visit.deliveryId(), attempt, stage.attemptBudget(), error, durationMs);
+            throw new DeliveryFailedException(error, true);
+        }
+
+        Message response = exchange.getMessage();
+        int status = response.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        String excerpt = excerpt(response);
+        AttemptOutcome outcome = status >= 200 && status < 300 ? AttemptOutcome.DELIVERED
+                : status >= 400 && status < 500 && status != 408 && status != 429 ? AttemptOutcome.REJECTED
+                : AttemptOutcome.FAILED;
+        String reason = "HTTP " + status;
+        log.record(stage.id(), entry(visit, stage, attempt, outcome, status, durationMs,
+                outcome == AttemptOutcome.DELIVERED ? null : reason, excerpt));
+        LOG.info("file {} stage {} delivery {} attempt {}/{}: HTTP {} in {} ms", visit.itemId(), stage.qualifiedName(),
+                visit.deliveryId(), attempt, stage.attemptBudget(), status, durationMs);
+        if (outcome == AttemptOutcome.DELIVERED) {
+            return;
+        }
+        Long retryAfter = retryAfterMillis(response.getHeader("Retry-After", String.class));
+        if (retryAfter != null) {
+            // read by Camel's error handler as this redelivery's delay
+            response.setHeader(Exchange.REDELIVERY_DELAY, retryAfter);
+        }
+        throw new DeliveryFailedException(outcome == AttemptOutcome.REJECTED
+                ? reason + " (a 4xx answer other than 408/429 cannot succeed on retry)" : reason,
+                outcome == AttemptOutcome.FAILED);
+    }
+
+    /** The visit succeeded: say so for the router and the transition history. */
+    public void delivered(Exchange exchange) {
+        exchange.setProperty(OUTCOME, "DELIVERED");
+        exchange.setProperty(OUTCOME_DETAIL, "delivered on attempt " + exchange.getProperty(ATTEMPTS_MADE, Integer.class));
+    }
+
+    /** The visit failed for good: log a payload that could not be built (nothing was sent) and say why it ends. */
+    public void giveUp(Exchange exchange) {
+        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        Visit visit = exchange.getProperty(AssignmentQueue.VISIT, Visit.class);
+        StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
+        int attempts = exchange.getProperty(ATTEMPTS_MADE, visit.attemptsMade(), Integer.class);
+        if (cause instanceof InvalidPayloadException) {
+            log.record(stage.id(), entry(visit, stage, attempts + 1, AttemptOutcome.INVALID_PAYLOAD, null, 0,
+                    cause.getMessage(), null));
+            LOG.warn("file {} stage {}: {}", visit.itemId(), stage.qualifiedName(), cause.getMessage());
+        }
+        exchange.setProperty(OUTCOME, "FAILED");
+        exchange.setProperty(OUTCOME_DETAIL, cause.getMessage() + " after " + attempts + " attempt(s)");
+    }
+
+    private DeliveryAttempt entry(Visit visit, StageConfig stage, int attempt, AttemptOutcome outcome, Integer status,
+            long durationMs, String error, String excerpt) {
+        return new DeliveryAttempt(visit.itemId(), stage.workflow(), stage.name(), visit.deliveryId(), attempt,
+                DeliveryLog.loggableUrl(stage.url()), outcome, status, durationMs, error, excerpt, clock.instant());
+    }
+
+    private String excerpt(Message response) {
+        if (excerptChars == 0) {
+            return null;
+        }
+        Object body = response.getBody();
+        if (body == null) {
+            return null;
+        }
+        try (InputStream in = response.getBody(InputStream.class)) {
+            if (in == null) {
+                return null;
+            }
+            byte[] head = in.readNBytes(excerptChars * 4);
+            String text = new String(head, StandardCharsets.UTF_8);
+            return text.length() > excerptChars ? text.substring(0, excerptChars) : text;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Retry-After in seconds or as an HTTP date, capped so one receiver cannot park a file beyond its lease. */
+    Long retryAfterMillis(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        long millis;
+        try {
+            millis = Long.parseLong(header.trim()) * 1000;
+        } catch (NumberFormatException notSeconds) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+                millis = Duration.between(clock.instant(), at.toInstant()).toMillis();
+            } catch (RuntimeException notADate) {
+                return null;
+            }
+        }
+        return Math.max(0, Math.min(millis, retryAfterCap.toMillis()));
+    }
+
+    private static boolean isTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException || t instanceof InterruptedIOException
+                || t.getClass().getSimpleName().contains("Timeout")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(Throwable e, StageConfig stage) {
+        if (isTimeout(e)) {
+            return "no answer within the stage timeout of " + stage.timeoutMillis() + " ms";
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return "connection refused by " + stage.url().getHost();
+            }
+            if (t instanceof UnknownHostException) {
+                return "unknown host " + stage.url().getHost();
+            }
+        }
+        return "no answer: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
+    }
+}

@@ -1,0 +1,45 @@
+package com.annoflow.webhookstage.delivery;
+
+import java.net.URI;
+import java.util.List;
+
+import com.annoflow.webhookstage.storage.Storage;
+
+/** Every attempt, successful or not, with a bounded excerpt of the answer. Never holds headers or payloads. */
+public final class DeliveryLog {
+
+    private final Storage storage;
+
+    public DeliveryLog(Storage storage) {
+        this.storage = storage;
+    }
+
+    public void record(long stageId, DeliveryAttempt attempt) {
+        storage.jdbc().update("INSERT INTO delivery_attempt (item_id, stage_id, delivery_id, attempt, url, outcome, http_status,"
+                              + " duration_ms, error, response_excerpt, attempted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                attempt.itemId(), stageId, attempt.deliveryId(), attempt.attempt(), attempt.url(), attempt.outcome().name(),
+                attempt.httpStatus(), attempt.durationMs(), cut(attempt.error(), 1000), cut(attempt.responseExcerpt(), 2000),
+                Storage.utc(attempt.attemptedAt()));
+    }
+
+    public List<DeliveryAttempt> forFile(String itemId) {
+        return storage.jdbc().query("SELECT a.*, s.workflow_name, s.name AS stage_name FROM delivery_attempt a"
+                                    + " JOIN stage s ON s.id = a.stage_id WHERE a.item_id = ? ORDER BY a.id", (rs, n) -> {
+            return new DeliveryAttempt(rs.getString("item_id"), rs.getString("workflow_name"), rs.getString("stage_name"),
+                    rs.getString("delivery_id"),
+                    rs.getInt("attempt"), rs.getString("url"), AttemptOutcome.valueOf(rs.getString("outcome")),
+                    (Integer) rs.getObject("http_status"), rs.getLong("duration_ms"), rs.getString("error"),
+                    rs.getString("response_excerpt"), Storage.instant(rs.getObject("attempted_at")));
+        }, itemId);
+    }
+
+    /** Scheme, host, port and path only: query strings and user info often carry tokens. */
+    public static String loggableUrl(URI url) {
+        return url.getScheme() + "://" + url.getHost() + (url.getPort() >= 0 ? ":" + url.getPort() : "")
+               + (url.getRawPath() == null ? "" : url.getRawPath());
+    }
+
+    private static String cut(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max);
+    }
+}

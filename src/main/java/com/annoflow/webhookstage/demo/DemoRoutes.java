@@ -1,0 +1,102 @@
+package com.annoflow.webhookstage.demo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.annoflow.webhookstage.files.FileCatalog;
+import com.annoflow.webhookstage.files.RegisteredFile;
+import com.annoflow.webhookstage.payload.WebhookPayload.Dataset;
+import com.annoflow.webhookstage.payload.WebhookPayload.Item;
+import com.annoflow.webhookstage.payload.WebhookPayload.Slot;
+import com.annoflow.webhookstage.payload.WebhookPayload.SourceFile;
+import com.annoflow.webhookstage.payload.WebhookPayload.SourceInfo;
+import com.annoflow.webhookstage.payload.WebhookPayload.Team;
+import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.workflow.StageConfig;
+import com.annoflow.webhookstage.workflow.StageType;
+import com.annoflow.webhookstage.workflow.WorkflowCatalog;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.builder.RouteBuilder;
+
+/**
+ * The demo ({@code webhook.demo.enabled=true}): a receiver inside the bundle, and a few files registered and assigned
+ * to every webhook stage at start-up, so a new user sees the whole flow. The receiver answers 503 to the first attempt
+ * of every delivery, to show a retry carrying the same delivery id. Turn it off in production.
+ */
+public final class DemoRoutes extends RouteBuilder {
+
+    private final FileCatalog files;
+    private final AssignmentQueue queue;
+    private final WorkflowCatalog workflows;
+    private final ObjectMapper json;
+    private final int demoFiles;
+    private final Set<String> seenDeliveries = ConcurrentHashMap.newKeySet();
+
+    public DemoRoutes(FileCatalog files, AssignmentQueue queue, WorkflowCatalog workflows, ObjectMapper json, int demoFiles) {
+        this.files = files;
+        this.queue = queue;
+        this.workflows = workflows;
+        this.json = json;
+        this.demoFiles = demoFiles;
+    }
+
+    @Override
+    public void configure() {
+        from("platform-http:/demo/receiver?httpMethodRestrict=POST").routeId("demo-receiver")
+                .process(this::receive)
+                .log(LoggingLevel.INFO, "webhook.demo", "demo receiver: ${exchangeProperty.demoSummary}");
+
+        from("timer:demo-seed?repeatCount=1&delay=500").routeId("demo-seed")
+                .process(e -> seed());
+    }
+
+    private void receive(Exchange exchange) throws Exception {
+        String deliveryId = exchange.getMessage().getHeader("webhook-id", String.class);
+        JsonNode payload = json.readTree(exchange.getMessage().getBody(String.class));
+        boolean firstAttempt = deliveryId != null && seenDeliveries.add(deliveryId);
+        // only names and counts: a receiver's log is no place for the Authorization header or the whole payload
+        String summary = "delivery " + deliveryId + " for '" + payload.at("/item/name").asText() + "' from stage "
+                         + payload.at("/stage/name").asText() + " with " + payload.path("annotations").size()
+                         + " annotation(s)" + (firstAttempt ? " -> 503 (the demo fails every first attempt)" : " -> 200");
+        exchange.setProperty("demoSummary", summary);
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, firstAttempt ? 503 : 200);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        exchange.getMessage().setBody(firstAttempt ? "{\"retry\": true}" : "{\"received\": true}");
+    }
+
+    private void seed() {
+        for (StageConfig stage : workflows.stages()) {
+            if (stage.type() != StageType.WEBHOOK || demoFiles == 0) {
+                continue;
+            }
+            List<RegisteredFile> batch = new ArrayList<>();
+            for (int i = 1; i <= demoFiles; i++) {
+                batch.add(demoFile(i));
+            }
+            files.register(batch);
+            queue.assign(batch.stream().map(f -> f.item().sourceInfo().itemId()).toList(), stage, "demo");
+        }
+    }
+
+    private static RegisteredFile demoFile(int n) {
+        String id = UUID.randomUUID().toString();
+        String name = "street_" + n + ".jpg";
+        Item item = new Item(name, "/demo", new SourceInfo(id, new Team("Demo Team", "demo-team"),
+                new Dataset("Street scenes", "street-scenes", null), null),
+                List.of(new Slot("0", "image", 1920, 1080,
+                        List.of(new SourceFile(name, "https://example.org/demo/" + name)))));
+        String car = "{\"id\":\"" + UUID.randomUUID() + "\",\"name\":\"car\",\"slot_names\":[\"0\"],"
+                     + "\"bounding_box\":{\"x\":177,\"y\":99,\"w\":251,\"h\":242},"
+                     + "\"annotators\":[{\"email\":\"annotator@example.org\",\"full_name\":\"Demo Annotator\"}],"
+                     + "\"attributes\":[],\"properties\":[]}";
+        String tag = "{\"id\":\"" + UUID.randomUUID() + "\",\"name\":\"daylight\",\"slot_names\":[\"0\"],\"tag\":{}}";
+        return new RegisteredFile(item, List.of(car, tag));
+    }
+}

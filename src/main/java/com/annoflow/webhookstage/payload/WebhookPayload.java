@@ -1,0 +1,61 @@
+package com.annoflow.webhookstage.payload;
+
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+/**
+ * What a receiver gets: the V7 / Darwin JSON 2.0 shape ({@code item} with {@code source_info} and {@code slots}, plus
+ * {@code annotations} only when the stage includes them) and where the file is in the workflow. Published as
+ * {@code docs/payload.schema.json}. The body is the same on every retry of one visit.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonPropertyOrder({ "version", "delivery_id", "workflow", "stage", "item", "annotations" })
+public record WebhookPayload(String version, String deliveryId, Workflow workflow, Stage stage, Item item,
+        List<JsonNode> annotations) {
+
+    public static final String VERSION = "2.0";
+
+    public record Workflow(String name) {
+    }
+
+    public record Stage(String name, String type) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonPropertyOrder({ "name", "path", "source_info", "slots" })
+    public record Item(String name, String path, SourceInfo sourceInfo, List<Slot> slots) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonPropertyOrder({ "item_id", "team", "dataset", "workview_url" })
+    public record SourceInfo(String itemId, Team team, Dataset dataset, String workviewUrl) {
+    }
+
+    public record Team(String name, String slug) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonPropertyOrder({ "name", "slug", "dataset_management_url" })
+    public record Dataset(String name, String slug, String datasetManagementUrl) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonPropertyOrder({ "slot_name", "type", "width", "height", "source_files" })
+    public record Slot(String slotName, String type, Integer width, Integer height, List<SourceFile> sourceFiles) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record SourceFile(String fileName, String url) {
+    }
+}

@@ -1,0 +1,279 @@
+package com.annoflow.webhookstage.queue;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+
+import com.annoflow.webhookstage.storage.Storage;
+import com.annoflow.webhookstage.workflow.StageConfig;
+import com.annoflow.webhookstage.workflow.WorkflowCatalog;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+
+/**
+ * The JDBC queue of stage assignments. A file is QUEUED when assigned to a webhook stage, SENDING while an instance
+ * holds its lease, and ASSIGNED when it waits in a stage that people (or nobody) work on. Every write that follows a
+ * claim is fenced by the lease owner, so an instance that lost its lease can never move a file twice.
+ */
+public final class AssignmentQueue {
+
+    /** Exchange properties the delivery routes share. */
+    public static final String VISIT = "visit";
+    public static final String STAGE = "stage";
+    public static final String NEXT_STAGE = "nextStage";
+
+    private static final Logger LOG = LoggerFactory.getLogger("webhook.queue");
+
+    private final Storage storage;
+    private final WorkflowCatalog catalog;
+    private final Clock clock;
+    private final String instanceId;
+    private final Duration leaseDuration;
+    private final int batchSize;
+    private final int maxInFlight;
+
+    public AssignmentQueue(Storage storage, WorkflowCatalog catalog, Clock clock, String instanceId, Duration leaseDuration,
+            int batchSize, int maxInFlight) {
+        this.storage = storage;
+        this.catalog = catalog;
+        this.clock = clock;
+        this.instanceId = instanceId;
+        this.leaseDuration = leaseDuration;
+        this.batchSize = batchSize;
+        this.maxInFlight = maxInFlight;
+    }
+
+    /**
+     * Claims up to a batch of queued files, as many as this instance has room for, with a lease. A claim is a
+     * conditional UPDATE per row (status still QUEUED), so concurrent consumers never claim the same file. Tells the
+     * scheduler whether anything was claimed, so it polls again at once while work is waiting.
+     */
+    public List<Visit> claim(Exchange exchange) {
+        int room = Math.min(batchSize, maxInFlight - leasesHeld());
+        List<Visit> claimed = room <= 0 ? List.of() : claim(room);
+        exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty() && claimed.size() == room);
+        return claimed;
+    }
+
+    /** Files this instance is delivering or holding in back-off; counted in the database, so it can never drift. */
+    int leasesHeld() {
+        Integer held = storage.jdbc().queryForObject(
+                "SELECT COUNT(*) FROM assignment WHERE status = 'SENDING' AND lease_owner = ?", Integer.class, instanceId);
+        return held == null ? 0 : held;
+    }
+
+    List<Visit> claim(int limit) {
+        JdbcTemplate jdbc = storage.jdbc();
+        List<String> candidates = jdbc.queryForList(
+                "SELECT item_id FROM assignment WHERE status = 'QUEUED' ORDER BY assigned_at, item_id FETCH FIRST ? ROWS ONLY",
+                String.class, limit);
+        if (candidates.isEmpty()) {
+            return List.of();
+        }
+        Instant now = clock.instant();
+        List<Object[]> rows = new ArrayList<>(candidates.size());
+        for (String itemId : candidates) {
+            rows.add(new Object[] {
+                    instanceId, Storage.utc(now.plus(leaseDuration)), newDeliveryId(), Storage.utc(now), itemId });
+        }
+        int[] counts = jdbc.batchUpdate("UPDATE assignment SET status = 'SENDING', lease_owner = ?, lease_expires_at = ?,"
+                                        + " delivery_id = COALESCE(delivery_id, ?), updated_at = ?"
+                                        + " WHERE item_id = ? AND status = 'QUEUED'",
+                rows);
+        List<String> won = new ArrayList<>();
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] != 0) {
+                won.add(candidates.get(i));
+            }
+        }
+        return won.isEmpty() ? List.of() : visitsOf(won);
+    }
+
+    private List<Visit> visitsOf(Collection<String> itemIds) {
+        return new NamedParameterJdbcTemplate(storage.jdbc()).query(
+                "SELECT item_id, stage_id, delivery_id, attempts FROM assignment"
+                                                                   + " WHERE lease_owner = :owner AND status = 'SENDING' AND item_id IN (:ids)"
+                                                                   + " ORDER BY assigned_at, item_id",
+                new MapSqlParameterSource("owner", instanceId).addValue("ids", itemIds),
+                (rs, n) -> new Visit(rs.getString("item_id"), rs.getLong("stage_id"), rs.getString("delivery_id"),
+                        rs.getInt("attempts"), instanceId));
+    }
+
+    /**
+     * Counts one more attempt and renews the lease, atomically and only while this instance still holds it.
+     *
+     * @return false when the lease was lost (the file was recovered and maybe claimed by someone else)
+     */
+    public boolean startAttempt(Visit visit, int attemptsSoFar) {
+        Instant now = clock.instant();
+        return storage.jdbc().update("UPDATE assignment SET attempts = ?, lease_expires_at = ?, updated_at = ?"
+                                     + " WHERE item_id = ? AND lease_owner = ? AND status = 'SENDING' AND attempts = ?",
+                attemptsSoFar + 1, Storage.utc(now.plus(leaseDuration)), Storage.utc(now), visit.itemId(),
+                visit.leaseOwner(), attemptsSoFar) == 1;
+    }
+
+    /**
+     * Ends a visit: the file leaves the webhook stage for {@code target}, the transition is recorded, and if the target
+     * is another webhook stage the file is queued there as a new visit (new delivery id, full attempt budget).
+     */
+    public void moveOn(Visit visit, StageConfig from, StageConfig target, String reason, String detail) {
+        Instant now = clock.instant();
+        boolean moved = Boolean.TRUE.equals(storage.transactions().execute(tx -> {
+            int updated = storage.jdbc().update(
+                    "UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL, lease_owner = NULL,"
+                                                + " lease_expires_at = NULL, assigned_at = ?, updated_at = ?"
+                                                + " WHERE item_id = ? AND lease_owner = ? AND status = 'SENDING'",
+                    target.id(), statusIn(target), Storage.utc(now), Storage.utc(now), visit.itemId(), visit.leaseOwner());
+            if (updated == 0) {
+                return false;
+            }
+            recordTransition(visit.itemId(), from.id(), target.id(), reason, visit.deliveryId(), detail, now);
+            return true;
+        }));
+        if (moved) {
+            LOG.info("file {} moved {} -> {} ({}{})", visit.itemId(), from.qualifiedName(), target.name(), reason,
+                    detail == null ? "" : ": " + detail);
+        } else {
+            throw new LeaseLostException(visit);
+        }
+    }
+
+    /**
+     * The last step of a visit in {@code routes/webhook-delivery.yaml}: moves the file to the stage the router chose
+     * (exchange property {@code nextStage}), recording the outcome the delivery steps described.
+     */
+    public void moveToNextStage(Exchange exchange) {
+        Visit visit = exchange.getProperty(VISIT, Visit.class);
+        StageConfig from = exchange.getProperty(STAGE, StageConfig.class);
+        StageConfig target = catalog.target(from, exchange.getProperty(NEXT_STAGE, String.class));
+        moveOn(visit, from, target, exchange.getProperty("outcome", String.class),
+                exchange.getProperty("outcomeDetail", String.class));
+    }
+
+    /** Gives the claimed file of this exchange back to the queue, if it still holds the lease. */
+    public void release(Exchange exchange) {
+        Visit visit = exchange.getProperty(VISIT, Visit.class);
+        if (visit == null) {
+            visit = exchange.getMessage().getBody(Visit.class);
+        }
+        if (visit != null) {
+            Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+            if (!(cause instanceof LeaseLostException)) {
+                LOG.warn("file {}: delivery interrupted ({}); returning it to the queue", visit.itemId(),
+                        cause == null ? "no cause" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
+                release(visit);
+            } else {
+                LOG.warn("file {}: {}", visit.itemId(), cause.getMessage());
+            }
+        }
+    }
+
+    /** Puts a claimed file back in the queue untouched (attempts and delivery id kept), e.g. when the bundle stops. */
+    public void release(Visit visit) {
+        int released = storage.jdbc().update("UPDATE assignment SET status = 'QUEUED', lease_owner = NULL,"
+                                             + " lease_expires_at = NULL, updated_at = ?"
+                                             + " WHERE item_id = ? AND lease_owner = ? AND status = 'SENDING'",
+                Storage.utc(clock.instant()), visit.itemId(), visit.leaseOwner());
+        if (released == 1) {
+            LOG.info("file {} released back to the queue; its attempts so far still count", visit.itemId());
+        }
+    }
+
+    /**
+     * Assigns files to a stage, all or nothing: unknown files, or files being sent right now, refuse the whole request
+     * with an {@link AssignmentRefused} and change nothing.
+     */
+    public void assign(List<String> itemIds, StageConfig target, String assignedBy) {
+        Instant now = clock.instant();
+        storage.transactions().executeWithoutResult(tx -> {
+            NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(storage.jdbc());
+            MapSqlParameterSource ids = new MapSqlParameterSource("ids", itemIds);
+            List<String> known = named.queryForList("SELECT item_id FROM file WHERE item_id IN (:ids)", ids, String.class);
+            List<String> unknown = itemIds.stream().filter(id -> !known.contains(id)).toList();
+            if (!unknown.isEmpty()) {
+                throw new AssignmentRefused(404, "file_ids: no registered file has the id(s) " + unknown
+                                                 + "; register them first with POST /api/files");
+            }
+            List<String> sending = named.queryForList(
+                    "SELECT item_id FROM assignment WHERE status = 'SENDING' AND item_id IN (:ids)", ids, String.class);
+            if (!sending.isEmpty()) {
+                throw new AssignmentRefused(409, "file_ids: " + sending + " are being delivered right now;"
+                                                 + " assign them again once their delivery has ended");
+            }
+            for (String itemId : itemIds) {
+                List<Long> current = storage.jdbc().queryForList("SELECT stage_id FROM assignment WHERE item_id = ?",
+                        Long.class, itemId);
+                if (current.isEmpty()) {
+                    storage.jdbc().update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
+                                          + " VALUES (?, ?, ?, 0, ?, ?)",
+                            itemId, target.id(), statusIn(target), Storage.utc(now), Storage.utc(now));
+                } else {
+                    storage.jdbc().update("UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL,"
+                                          + " lease_owner = NULL, lease_expires_at = NULL, assigned_at = ?, updated_at = ?"
+                                          + " WHERE item_id = ?",
+                            target.id(), statusIn(target), Storage.utc(now), Storage.utc(now), itemId);
+                }
+                recordTransition(itemId, current.isEmpty() ? null : current.get(0), target.id(), "ASSIGNED", null,
+                        "by " + assignedBy, now);
+            }
+        });
+        LOG.info("{} file(s) assigned to {} by {}", itemIds.size(), target.qualifiedName(), assignedBy);
+    }
+
+    /** The file's current stage and its transition history; empty when no file has that id. */
+    public java.util.Optional<FileStatus> status(String itemId) {
+        List<FileStatus.Transition> history = storage.jdbc().query(
+                "SELECT f.name AS from_name, t.name AS to_name, h.reason, h.delivery_id, h.detail, h.moved_at"
+                + " FROM stage_transition h JOIN stage t ON t.id = h.to_stage_id LEFT JOIN stage f ON f.id = h.from_stage_id"
+                + " WHERE h.item_id = ? ORDER BY h.id",
+                (rs, n) -> new FileStatus.Transition(rs.getString("from_name"), rs.getString("to_name"),
+                        rs.getString("reason"), rs.getString("delivery_id"), rs.getString("detail"),
+                        Storage.instant(rs.getObject("moved_at"))),
+                itemId);
+        List<FileStatus> found = storage.jdbc().query(
+                "SELECT f.item_id, f.name AS file_name, s.workflow_name, s.name AS stage_name, s.type, a.status, a.attempts,"
+                + " a.delivery_id, a.assigned_at FROM file f LEFT JOIN assignment a ON a.item_id = f.item_id"
+                + " LEFT JOIN stage s ON s.id = a.stage_id WHERE f.item_id = ?",
+                (rs, n) -> new FileStatus(rs.getString("item_id"), rs.getString("file_name"), rs.getString("workflow_name"),
+                        rs.getString("stage_name"), rs.getString("type"), rs.getString("status"),
+                        (Integer) rs.getObject("attempts"), rs.getString("delivery_id"),
+                        Storage.instant(rs.getObject("assigned_at")), history),
+                itemId);
+        return found.stream().findFirst();
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    public WorkflowCatalog catalog() {
+        return catalog;
+    }
+
+    private void recordTransition(String itemId, Long fromStageId, long toStageId, String reason, String deliveryId,
+            String detail, Instant at) {
+        storage.jdbc().update("INSERT INTO stage_transition (item_id, from_stage_id, to_stage_id, reason, delivery_id, detail,"
+                              + " moved_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                itemId, fromStageId, toStageId, reason, deliveryId, truncate(detail, 1000), Storage.utc(at));
+    }
+
+    private static String statusIn(StageConfig stage) {
+        return stage.type().isAutomated() ? "QUEUED" : "ASSIGNED";
+    }
+
+    static String newDeliveryId() {
+        return "msg_" + UUID.randomUUID().toString().replace("-", "");
+    }
+
+    static String truncate(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max - 1) + "…";
+    }
+}

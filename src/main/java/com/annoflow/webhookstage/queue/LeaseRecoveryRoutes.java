@@ -1,0 +1,35 @@
+package com.annoflow.webhookstage.queue;
+
+import java.time.Clock;
+import java.time.Duration;
+
+import com.annoflow.webhookstage.storage.Storage;
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.builder.RouteBuilder;
+
+/**
+ * Engine route: a file whose lease expired (its instance died or hung mid-delivery) goes back to the queue with its
+ * attempts and delivery id kept, so it resumes where it stopped and is never stuck.
+ */
+public final class LeaseRecoveryRoutes extends RouteBuilder {
+
+    private final Clock clock;
+    private final Duration interval;
+
+    public LeaseRecoveryRoutes(Clock clock, Duration interval) {
+        this.clock = clock;
+        this.interval = interval;
+    }
+
+    @Override
+    public void configure() {
+        from("quartz://webhook/lease-recovery?stateful=true&trigger.repeatInterval=" + interval.toMillis())
+                .routeId("lease-recovery")
+                .setHeader("now", () -> Storage.utc(clock.instant()))
+                .to("sql:UPDATE assignment SET status = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL, updated_at = :#now"
+                    + " WHERE status = 'SENDING' AND lease_expires_at < :#now?dataSource=#webhookDataSource")
+                .filter(header("CamelSqlUpdateCount").isGreaterThan(0))
+                    .log(LoggingLevel.WARN, "webhook.queue",
+                            "${header.CamelSqlUpdateCount} file(s) whose lease expired went back to the queue");
+    }
+}

@@ -1,0 +1,103 @@
+package com.annoflow.webhookstage.storage;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import liquibase.Liquibase;
+import liquibase.database.Database;
+import liquibase.database.DatabaseFactory;
+import liquibase.database.jvm.JdbcConnection;
+import liquibase.resource.ClassLoaderResourceAccessor;
+import org.apache.camel.support.service.ServiceSupport;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The bundle's one connection pool, its schema migration, and the JDBC helpers every repository shares.
+ * Registered as a Camel service so the pool closes with the context (and only one pool ever exists).
+ */
+public final class Storage extends ServiceSupport {
+
+    private final HikariDataSource dataSource;
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate transactions;
+    private final boolean postgres;
+
+    public Storage(String url, String user, String password, int poolSize) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("webhook-stage");
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(poolSize);
+        config.setMinimumIdle(Math.min(2, poolSize));
+        config.setConnectionTimeout(10_000);
+        this.dataSource = new HikariDataSource(config);
+        this.jdbc = new JdbcTemplate(dataSource);
+        this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        this.postgres = url.startsWith("jdbc:postgresql:");
+    }
+
+    /** Creates or upgrades the schema; the same changelog runs on HSQLDB and PostgreSQL. */
+    public void migrate() {
+        try (Connection connection = dataSource.getConnection()) {
+            Database database = DatabaseFactory.getInstance()
+                    .findCorrectDatabaseImplementation(new JdbcConnection(connection));
+            try (Liquibase liquibase = new Liquibase("db/changelog.xml", new ClassLoaderResourceAccessor(), database)) {
+                liquibase.update("");
+            }
+        } catch (SQLException | liquibase.exception.LiquibaseException e) {
+            throw new IllegalStateException("Database migration failed: " + e.getMessage(), e);
+        }
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public JdbcTemplate jdbc() {
+        return jdbc;
+    }
+
+    public TransactionTemplate transactions() {
+        return transactions;
+    }
+
+    public boolean isPostgres() {
+        return postgres;
+    }
+
+    /** Timestamps are bound as UTC {@link OffsetDateTime}, which both drivers map to TIMESTAMP WITH TIME ZONE. */
+    public static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+
+    public static Instant instant(Object column) {
+        if (column == null) {
+            return null;
+        }
+        if (column instanceof OffsetDateTime odt) {
+            return odt.toInstant();
+        }
+        if (column instanceof Timestamp ts) {
+            return ts.toInstant();
+        }
+        if (column instanceof java.time.ZonedDateTime zdt) {
+            return zdt.toInstant();
+        }
+        throw new IllegalArgumentException("not a timestamp: " + column.getClass());
+    }
+
+    @Override
+    protected void doStop() {
+        dataSource.close();
+    }
+}

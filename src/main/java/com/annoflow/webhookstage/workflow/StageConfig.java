@@ -1,0 +1,53 @@
+package com.annoflow.webhookstage.workflow;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * One stage of a workflow as configured in {@code config/workflow.yaml}, with its edges resolved to stage names.
+ * Webhook fields are null for other stage types. {@code id} is the database id, known after the sync.
+ */
+public record StageConfig(
+        long id,
+        String workflow,
+        String name,
+        StageType type,
+        int position,
+        URI url,
+        String authorization,
+        boolean includeAnnotations,
+        int retries,
+        Duration timeout,
+        String next,
+        String onSuccess,
+        String onFailure) {
+
+    public StageConfig withId(long newId) {
+        return new StageConfig(newId, workflow, name, type, position, url, authorization, includeAnnotations, retries,
+                timeout, next, onSuccess, onFailure);
+    }
+
+    public String qualifiedName() {
+        return workflow + "/" + name;
+    }
+
+    /** Attempts one visit may make: the first send plus its retries. */
+    public int attemptBudget() {
+        return retries + 1;
+    }
+
+    public long timeoutMillis() {
+        return timeout == null ? 0 : timeout.toMillis();
+    }
+
+    public boolean hasAuthorization() {
+        return authorization != null && !authorization.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        // the Authorization value is a secret: only its presence is ever shown
+        return "Stage[" + qualifiedName() + ", " + type.label()
+               + (url != null ? ", url=" + url + ", authorization=" + (hasAuthorization() ? "****" : "none") : "") + "]";
+    }
+}

@@ -1,0 +1,354 @@
+package com.annoflow.webhookstage.workflow;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import org.apache.camel.util.TimeUtils;
+
+/**
+ * Reads {@code config/workflow.yaml} and validates all of it before anything touches the database. Every problem is
+ * reported at once, each naming the workflow, the stage and the field, with what to write instead.
+ */
+public final class WorkflowDefinitionLoader {
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
+    private static final Set<String> COMMON_FIELDS = Set.of("name", "type", "next");
+    private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "authorization", "include_annotations", "retries",
+            "timeout", "on_success", "on_failure");
+    private static final int MAX_RETRIES = 50;
+
+    /** Limits that come from the bundle's settings. */
+    public record Limits(int defaultRetries, Duration defaultTimeout, Duration maxTimeout) {
+    }
+
+    private final UnaryOperator<String> placeholders;
+    private final Limits limits;
+    private final List<String> problems = new ArrayList<>();
+
+    /**
+     * @param placeholders resolves {@code {{...}}} placeholders (Camel properties, {@code {{env:NAME}}}), so secrets
+     *                     such as the Authorization value need not sit in the file
+     */
+    public WorkflowDefinitionLoader(UnaryOperator<String> placeholders, Limits limits) {
+        this.placeholders = placeholders;
+        this.limits = limits;
+    }
+
+    public List<StageConfig> load(Path file) {
+        JsonNode root;
+        try {
+            root = new YAMLMapper().readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new WorkflowDefinitionException(file.toString(),
+                    List.of("cannot read the file: " + e.getMessage().lines().findFirst().orElse("")
+                            + " (set webhook.workflow-file to a readable YAML file)"));
+        }
+        List<StageConfig> stages = parse(root);
+        if (!problems.isEmpty()) {
+            throw new WorkflowDefinitionException(file.toString(), problems);
+        }
+        return stages;
+    }
+
+    private List<StageConfig> parse(JsonNode root) {
+        List<StageConfig> all = new ArrayList<>();
+        if (root == null || !root.path("workflows").isArray() || root.path("workflows").isEmpty()) {
+            problems.add("top level: field 'workflows' must be a list with at least one workflow");
+            return all;
+        }
+        unknownFields(root, Set.of("workflows"), "top level");
+        Set<String> workflowNames = new HashSet<>();
+        int index = 0;
+        for (JsonNode workflow : root.get("workflows")) {
+            String where = "workflows[" + index++ + "]";
+            String name = text(workflow, "name", where);
+            if (name == null) {
+                continue;
+            }
+            if (!NAME.matcher(name).matches()) {
+                problems.add(where + ": field 'name' = '" + name + "' must be lower-case letters, digits, '-' or '_'");
+                continue;
+            }
+            if (!workflowNames.add(name)) {
+                problems.add("workflow '" + name + "': defined twice; give each workflow its own name");
+                continue;
+            }
+            unknownFields(workflow, Set.of("name", "stages"), "workflow '" + name + "'");
+            all.addAll(parseWorkflow(name, workflow.get("stages")));
+        }
+        return all;
+    }
+
+    private List<StageConfig> parseWorkflow(String workflow, JsonNode stagesNode) {
+        String where = "workflow '" + workflow + "'";
+        if (stagesNode == null || !stagesNode.isArray() || stagesNode.isEmpty()) {
+            problems.add(where + ": field 'stages' must be a list with at least one stage");
+            return List.of();
+        }
+        // first pass: names and types, so edges can refer to stages further down the list
+        Map<String, JsonNode> byName = new LinkedHashMap<>();
+        Map<String, StageType> types = new LinkedHashMap<>();
+        int index = 0;
+        for (JsonNode stage : stagesNode) {
+            String stageWhere = where + ", stages[" + index++ + "]";
+            String name = text(stage, "name", stageWhere);
+            String typeLabel = text(stage, "type", name == null ? stageWhere : where + ", stage '" + name + "'");
+            if (name == null || typeLabel == null) {
+                continue;
+            }
+            if (!NAME.matcher(name).matches()) {
+                problems.add(stageWhere + ": field 'name' = '" + name + "' must be lower-case letters, digits, '-' or '_'");
+                continue;
+            }
+            StageType type = StageType.fromLabel(typeLabel);
+            if (type == null) {
+                problems.add(where + ", stage '" + name + "': field 'type' = '" + typeLabel + "' is not a stage type; use one of "
+                             + StageType.labels());
+                continue;
+            }
+            if (byName.put(name, stage) != null) {
+                problems.add(where + ", stage '" + name + "': defined twice; stage names must be unique in a workflow");
+            }
+            types.put(name, type);
+        }
+        List<String> order = new ArrayList<>(byName.keySet());
+
+        // default next: the following stage in the list that is not a holding stage; complete and holding have none
+        Map<String, String> next = new LinkedHashMap<>();
+        for (int i = 0; i < order.size(); i++) {
+            String name = order.get(i);
+            JsonNode stage = byName.get(name);
+            String stageWhere = where + ", stage '" + name + "'";
+            String explicit = optionalText(stage, "next", stageWhere);
+            if (explicit != null) {
+                if (!types.containsKey(explicit)) {
+                    problems.add(stageWhere + ": field 'next' = '" + explicit + "' names no stage of this workflow; use one of "
+                                 + order);
+                } else if (explicit.equals(name)) {
+                    problems.add(stageWhere + ": field 'next' points at the stage itself; name a different stage");
+                } else {
+                    next.put(name, explicit);
+                }
+            } else if (types.get(name) != StageType.COMPLETE && types.get(name) != StageType.HOLDING) {
+                for (int j = i + 1; j < order.size(); j++) {
+                    if (types.get(order.get(j)) != StageType.HOLDING) {
+                        next.put(name, order.get(j));
+                        break;
+                    }
+                }
+            }
+        }
+
+        List<StageConfig> result = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) {
+            String name = order.get(i);
+            StageType type = types.get(name);
+            JsonNode stage = byName.get(name);
+            String stageWhere = where + ", stage '" + name + "'";
+            if (type == StageType.WEBHOOK) {
+                unknownFields(stage, union(COMMON_FIELDS, WEBHOOK_FIELDS), stageWhere);
+                result.add(webhook(workflow, name, i, stage, stageWhere, order, next));
+            } else {
+                unknownFields(stage, COMMON_FIELDS, stageWhere, " (only webhook stages take " + WEBHOOK_FIELDS + ")");
+                result.add(new StageConfig(0, workflow, name, type, i, null, null, false, 0, null, next.get(name), null, null));
+            }
+        }
+        return result;
+    }
+
+    private StageConfig webhook(String workflow, String name, int position, JsonNode stage, String where, List<String> order,
+            Map<String, String> next) {
+        URI url = url(stage, where);
+        String authorization = optionalText(stage, "authorization", where);
+        boolean includeAnnotations = bool(stage, "include_annotations", where);
+        int retries = retries(stage, where);
+        Duration timeout = timeout(stage, where);
+
+        String onSuccessRule = optionalText(stage, "on_success", where);
+        String onSuccess = edge(onSuccessRule == null ? "next" : onSuccessRule, "on_success", name, where, order, next);
+        String onFailureRule = optionalText(stage, "on_failure", where);
+        String onFailure = null;
+        if (onFailureRule == null) {
+            problems.add(where + ": field 'on_failure' is required: write 'next', 'previous' or the name of the stage"
+                         + " where failed files should wait (e.g. a holding stage)");
+        } else {
+            onFailure = edge(onFailureRule, "on_failure", name, where, order, next);
+        }
+        return new StageConfig(0, workflow, name, StageType.WEBHOOK, position, url, authorization, includeAnnotations,
+                retries, timeout, next.get(name), onSuccess, onFailure);
+    }
+
+    private String edge(String rule, String field, String stage, String where, List<String> order, Map<String, String> next) {
+        switch (rule) {
+            case "next" -> {
+                String target = next.get(stage);
+                if (target == null) {
+                    problems.add(where + ": field '" + field + "' = 'next' but no stage follows this one; add a stage after it"
+                                 + " or name the target stage");
+                }
+                return target;
+            }
+            case "previous" -> {
+                List<String> previous = next.entrySet().stream()
+                        .filter(e -> stage.equals(e.getValue())).map(Map.Entry::getKey).toList();
+                if (previous.size() != 1) {
+                    problems.add(where + ": field '" + field + "' = 'previous' but " + (previous.isEmpty()
+                            ? "no stage leads to this one" : "several stages lead to this one " + previous)
+                                 + "; name the target stage instead");
+                    return null;
+                }
+                return previous.get(0);
+            }
+            default -> {
+                if (!order.contains(rule)) {
+                    problems.add(where + ": field '" + field + "' = '" + rule + "' is neither 'next', 'previous' nor a stage"
+                                 + " of this workflow; use one of " + order);
+                    return null;
+                }
+                if (rule.equals(stage)) {
+                    problems.add(where + ": field '" + field + "' points at the stage itself; a file would loop for ever");
+                    return null;
+                }
+                return rule;
+            }
+        }
+    }
+
+    private URI url(JsonNode stage, String where) {
+        String raw = optionalText(stage, "url", where);
+        if (raw == null) {
+            problems.add(where + ": field 'url' is required for a webhook stage: the absolute http(s) URL that receives the"
+                         + " payload, e.g. https://hooks.zapier.com/hooks/catch/123/abc/");
+            return null;
+        }
+        try {
+            URI uri = new URI(raw);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!uri.isAbsolute() || !(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+                problems.add(where + ": field 'url' = '" + raw + "' must be an absolute http:// or https:// URL with a host");
+                return null;
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            problems.add(where + ": field 'url' = '" + raw + "' is not a valid URL (" + e.getReason() + ")");
+            return null;
+        }
+    }
+
+    private int retries(JsonNode stage, String where) {
+        JsonNode node = stage.get("retries");
+        if (node == null || node.isNull()) {
+            return limits.defaultRetries();
+        }
+        if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < 0 || node.asInt() > MAX_RETRIES) {
+            problems.add(where + ": field 'retries' = '" + node.asText() + "' must be a whole number from 0 to " + MAX_RETRIES);
+            return limits.defaultRetries();
+        }
+        return node.asInt();
+    }
+
+    private Duration timeout(JsonNode stage, String where) {
+        JsonNode node = stage.get("timeout");
+        if (node == null || node.isNull()) {
+            return limits.defaultTimeout();
+        }
+        String raw = node.asText();
+        try {
+            Duration timeout = Duration.ofMillis(TimeUtils.toMilliSeconds(raw));
+            if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(limits.maxTimeout()) > 0) {
+                problems.add(where + ": field 'timeout' = '" + raw + "' must be positive and at most "
+                             + limits.maxTimeout().toMillis() + "ms (the lease must outlast an attempt; raise"
+                             + " webhook.lease-duration to allow longer timeouts)");
+                return limits.defaultTimeout();
+            }
+            return timeout;
+        } catch (RuntimeException e) {
+            problems.add(where + ": field 'timeout' = '" + raw + "' is not a duration; write e.g. 500ms, 10s or 1m");
+            return limits.defaultTimeout();
+        }
+    }
+
+    private boolean bool(JsonNode stage, String field, String where) {
+        JsonNode node = stage.get(field);
+        if (node == null || node.isNull()) {
+            return false;
+        }
+        if (!node.isBoolean()) {
+            problems.add(where + ": field '" + field + "' = '" + node.asText() + "' must be true or false");
+            return false;
+        }
+        return node.asBoolean();
+    }
+
+    private String text(JsonNode node, String field, String where) {
+        String value = optionalText(node, field, where);
+        if (value == null) {
+            problems.add(where + ": field '" + field + "' is required");
+        }
+        return value;
+    }
+
+    private String optionalText(JsonNode node, String field, String where) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isValueNode()) {
+            problems.add(where + ": field '" + field + "' must be a single value, not a list or map");
+            return null;
+        }
+        try {
+            String resolved = placeholders.apply(value.asText()).trim();
+            return resolved.isEmpty() ? null : resolved;
+        } catch (RuntimeException e) {
+            // name the placeholder, never a resolved value: this field may hold a secret
+            problems.add(where + ": field '" + field + "' refers to a property that is not set (" + firstLine(e)
+                         + "); set it, e.g. as an environment variable for {{env:NAME}}");
+            return null;
+        }
+    }
+
+    private void unknownFields(JsonNode node, Set<String> known, String where) {
+        unknownFields(node, known, where, "");
+    }
+
+    private void unknownFields(JsonNode node, Set<String> known, String where, String hint) {
+        if (!node.isObject()) {
+            problems.add(where + ": must be a map of fields");
+            return;
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext();) {
+            String field = it.next();
+            if (!known.contains(field)) {
+                problems.add(where + ": unknown field '" + field + "'; known fields are " + new java.util.TreeSet<>(known) + hint);
+            }
+        }
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
+    }
+
+    private static String firstLine(RuntimeException e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.lines().findFirst().orElse(message);
+    }
+}
