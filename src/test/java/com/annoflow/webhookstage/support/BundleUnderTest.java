@@ -1,0 +1,132 @@
+package com.annoflow.webhookstage.support;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.annoflow.webhookstage.WebhookStageMain;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+/**
+ * The real bundle, started in-process the way {@code mvn camel:run} starts it: the operator's
+ * {@code config/application.properties}, the real {@code routes/*.yaml}, with a few properties overridden for the test
+ * (its own HSQLDB, a workflow file, a free port, fast back-off).
+ */
+public final class BundleUnderTest implements AutoCloseable {
+
+    private final Main main = new Main();
+    private final Map<String, String> properties = new LinkedHashMap<>();
+    private final int apiPort;
+    private final String dbUrl;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private JdbcTemplate jdbc;
+
+    public BundleUnderTest(String workflowFile) {
+        this(workflowFile, "jdbc:hsqldb:mem:test-" + UUID.randomUUID());
+    }
+
+    public BundleUnderTest(String workflowFile, String dbUrl) {
+        this.apiPort = freePort();
+        this.dbUrl = dbUrl;
+        with("webhook.workflow-file", workflowFile);
+        with("webhook.db.url", dbUrl);
+        with("camel.server.port", Integer.toString(apiPort));
+        with("webhook.demo.enabled", "false");
+        with("webhook.poll-interval", "100");
+        with("webhook.backoff.initial-delay", "50");
+        with("webhook.backoff.multiplier", "2");
+        with("webhook.backoff.max-delay", "400");
+        with("webhook.retry-after.max", "5s");
+        with("webhook.lease-duration", "30s");
+        with("webhook.lease-recovery-interval", "500ms");
+        with("camel.main.shutdownTimeout", "5");
+    }
+
+    public BundleUnderTest with(String key, String value) {
+        properties.put(key, value);
+        return this;
+    }
+
+    public BundleUnderTest start() {
+        main.setPropertyPlaceholderLocations(WebhookStageMain.PROPERTIES);
+        properties.forEach(main::addOverrideProperty);
+        try {
+            main.start();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        jdbc = new JdbcTemplate(new DriverManagerDataSource(dbUrl, "SA", ""));
+        return this;
+    }
+
+    public CamelContext context() {
+        return main.getCamelContext();
+    }
+
+    public JdbcTemplate jdbc() {
+        return jdbc;
+    }
+
+    public String apiUrl(String path) {
+        return "http://127.0.0.1:" + apiPort + path;
+    }
+
+    public HttpResponse<String> post(String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create(apiUrl(path))).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    public HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(apiUrl(path))).timeout(Duration.ofSeconds(10)).GET().build());
+    }
+
+    private HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The stage a file is in now, as "workflow/stage", and its status. */
+    public String stageOf(String itemId) {
+        List<String> rows = jdbc.queryForList("SELECT s.workflow_name || '/' || s.name || ' ' || a.status FROM assignment a"
+                                              + " JOIN stage s ON s.id = a.stage_id WHERE a.item_id = ?", String.class, itemId);
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    public List<Map<String, Object>> attempts(String itemId) {
+        return jdbc.queryForList("SELECT * FROM delivery_attempt WHERE item_id = ? ORDER BY id", itemId);
+    }
+
+    @Override
+    public void close() {
+        try {
+            main.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
