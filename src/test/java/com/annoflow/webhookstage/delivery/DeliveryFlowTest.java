@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.annoflow.webhookstage.support.BundleUnderTest;
+import com.annoflow.webhookstage.support.PayloadSchema;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
@@ -21,11 +22,15 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The delivery flow end to end: real bundle, real route files, real HSQLDB, a real receiver on 127.0.0.1. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DeliveryFlowTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -194,6 +199,14 @@ class DeliveryFlowTest {
         assertThat(receiver.requestsFor(id)).singleElement()
                 .satisfies(r -> assertThat(r.getHeader("webhook-id")).isEqualTo("msg_dead"));
         assertThat(bundle.attempts(id)).singleElement().satisfies(a -> assertThat(a).containsEntry("ATTEMPT", 3));
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void everyPayloadTheBundleSentInTheseTestsValidatesAgainstThePublishedSchema() {
+        List<LoggedRequest> sent = receiver.wiremock().getAllServeEvents().stream().map(e -> e.getRequest()).toList();
+        assertThat(sent).hasSizeGreaterThan(20)
+                .allSatisfy(r -> assertThat(PayloadSchema.problems(r.getBodyAsString())).as(r.getBodyAsString()).isEmpty());
     }
 
     private static String registerAndAssign(String workflow, String stage) {
