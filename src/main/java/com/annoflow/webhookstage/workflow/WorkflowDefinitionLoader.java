@@ -246,7 +246,7 @@ public final class WorkflowDefinitionLoader {
             }
             return uri;
         } catch (URISyntaxException e) {
-            problems.add(where + ": field 'url' = '" + raw + "' is not a valid URL (" + e.getReason() + ")");
+            problems.add(where + ": field 'url' = '" + raw + "' is not a valid URL (" + e.getReason() + "); write an absolute http(s) URL such as https://example.org/hook");
             return null;
         }
     }

@@ -1,0 +1,134 @@
+package com.annoflow.webhookstage.workflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** An invalid workflow file is refused with the workflow, stage and field named; a valid one resolves its edges. */
+class WorkflowDefinitionLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private final Map<String, String> properties = Map.of("receiver", "https://hooks.example.org", "token", "Bearer t");
+
+    @Test
+    void aValidWorkflowResolvesDefaultsEdgesAndPlaceholders() throws IOException {
+        List<StageConfig> stages = load("""
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: dataset, type: dataset }
+                      - name: hook
+                        type: webhook
+                        url: "{{receiver}}/catch"
+                        authorization: "{{token}}"
+                        on_failure: previous
+                      - { name: annotate, type: annotate }
+                      - { name: complete, type: complete }
+                      - { name: parked, type: holding }
+                """);
+        StageConfig hook = stages.get(1);
+        assertThat(hook.url()).hasToString("https://hooks.example.org/catch");
+        assertThat(hook.authorization()).isEqualTo("Bearer t");
+        assertThat(hook.toString()).doesNotContain("Bearer t");
+        assertThat(hook.retries()).isEqualTo(5);
+        assertThat(hook.timeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(hook.includeAnnotations()).isFalse();
+        assertThat(hook.onSuccess()).isEqualTo("annotate");
+        assertThat(hook.onFailure()).isEqualTo("dataset");
+        assertThat(stages.get(3).next()).isNull();
+        assertThat(stages.get(4).next()).isNull();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "missing url | type: webhook, on_failure: next | workflow 'w', stage 'hook': field 'url' is required",
+            "ftp url | type: webhook, url: 'ftp://x.org/a', on_failure: next | workflow 'w', stage 'hook': field 'url' = 'ftp://x.org/a' must be an absolute http:// or https:// URL",
+            "relative url | type: webhook, url: '/hook', on_failure: next | field 'url' = '/hook' must be an absolute",
+            "missing on_failure | type: webhook, url: 'https://x.org' | workflow 'w', stage 'hook': field 'on_failure' is required",
+            "unknown failure target | type: webhook, url: 'https://x.org', on_failure: nowhere | field 'on_failure' = 'nowhere' is neither 'next', 'previous' nor a stage",
+            "failure to itself | type: webhook, url: 'https://x.org', on_failure: hook | field 'on_failure' points at the stage itself",
+            "negative retries | type: webhook, url: 'https://x.org', on_failure: next, retries: -1 | field 'retries' = '-1' must be a whole number from 0 to 50",
+            "retries as text | type: webhook, url: 'https://x.org', on_failure: next, retries: many | field 'retries' = 'many' must be a whole number",
+            "timeout beyond lease | type: webhook, url: 'https://x.org', on_failure: next, timeout: 10m | field 'timeout' = '10m' must be positive and at most",
+            "timeout not a duration | type: webhook, url: 'https://x.org', on_failure: next, timeout: soon | field 'timeout' = 'soon' is not a duration",
+            "annotations flag as text | type: webhook, url: 'https://x.org', on_failure: next, include_annotations: 'yes' | field 'include_annotations' = 'yes' must be true or false",
+            "misspelt field | type: webhook, ur: 'https://x.org', on_failure: next | workflow 'w', stage 'hook': unknown field 'ur'",
+            "webhook field on a human stage | type: annotate, url: 'https://x.org' | workflow 'w', stage 'hook': unknown field 'url'",
+            "unknown type | type: lambda | field 'type' = 'lambda' is not a stage type",
+            "unset secret | type: webhook, url: 'https://x.org', on_failure: next, authorization: '{{env:NO_SUCH_TOKEN_VARIABLE}}' | field 'authorization' refers to a property that is not set"
+    })
+    void anInvalidStageIsRefusedWithItsWorkflowStageAndFieldNamed(String why, String fields, String message) {
+        String yaml = """
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: dataset, type: dataset }
+                      - { name: hook, %s }
+                      - { name: done, type: complete }
+                """.formatted(fields);
+        assertThatThrownBy(() -> load(yaml)).isInstanceOf(WorkflowDefinitionException.class).hasMessageContaining(message);
+    }
+
+    @Test
+    void previousIsRefusedWhenSeveralStagesLeadToTheWebhook() {
+        assertThatThrownBy(() -> load("""
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: a, type: dataset, next: hook }
+                      - { name: b, type: review, next: hook }
+                      - { name: hook, type: webhook, url: "https://x.org", on_failure: previous }
+                      - { name: done, type: complete }
+                """)).hasMessageContaining("several stages lead to this one [a, b]; name the target stage instead");
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        assertThatThrownBy(() -> load("""
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: hook, type: webhook, on_failure: next }
+                      - { name: dup, type: review }
+                      - { name: dup, type: complete }
+                  - name: Bad Name
+                    stages: []
+                """)).hasMessageContaining("field 'url' is required").hasMessageContaining("defined twice")
+                .hasMessageContaining("'Bad Name' must be lower-case");
+    }
+
+    @Test
+    void aFileThatIsNotYamlIsRefusedWithTheSettingToFix() {
+        assertThatThrownBy(() -> load("workflows: [ {")).hasMessageContaining("webhook.workflow-file");
+    }
+
+    private List<StageConfig> load(String yaml) throws IOException {
+        Path file = Files.writeString(dir.resolve("workflow.yaml"), yaml);
+        return new WorkflowDefinitionLoader(this::resolve,
+                new WorkflowDefinitionLoader.Limits(5, Duration.ofSeconds(10), Duration.ofMinutes(2))).load(file);
+    }
+
+    private String resolve(String text) {
+        String result = text;
+        for (Map.Entry<String, String> p : properties.entrySet()) {
+            result = result.replace("{{" + p.getKey() + "}}", p.getValue());
+        }
+        if (result.contains("{{")) {
+            throw new IllegalArgumentException("Property with key [" + result + "] not found");
+        }
+        return result;
+    }
+}
