@@ -15,6 +15,7 @@ import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.payload.PayloadBuilder;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.LeaseRecoveryRoutes;
+import com.annoflow.webhookstage.queue.QueueSummaryRoutes;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
@@ -84,6 +85,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         registry.bind("retryPolicy", new RetryPolicy());
 
         context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval()));
+        context.addRoutes(new QueueSummaryRoutes(queue, settings.queueSummaryInterval()));
         context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, json), json));
         if (settings.demoEnabled()) {
             context.addRoutes(new DemoRoutes(files, queue, workflows, json, settings.demoFiles()));

@@ -250,6 +250,38 @@ public final class AssignmentQueue {
         return found.stream().findFirst();
     }
 
+    /**
+     * One line about webhook work: files waiting and being sent per stage, and what ended in the last interval;
+     * null when there is nothing to report.
+     */
+    public String summary(Duration interval) {
+        StringBuilder line = new StringBuilder();
+        storage.jdbc().query("SELECT s.workflow_name, s.name, a.status, COUNT(*) AS files FROM assignment a"
+                             + " JOIN stage s ON s.id = a.stage_id WHERE a.status IN ('QUEUED', 'SENDING')"
+                             + " GROUP BY s.workflow_name, s.name, a.status ORDER BY s.workflow_name, s.name, a.status",
+                rs -> {
+                    line.append(line.isEmpty() ? "" : ", ").append(rs.getString("workflow_name")).append('/')
+                            .append(rs.getString("name")).append(' ').append(rs.getString("status").toLowerCase())
+                            .append(' ').append(rs.getLong("files"));
+                });
+        java.time.Instant since = clock.instant().minus(interval);
+        long delivered = count("DELIVERED", since);
+        long failed = count("FAILED", since);
+        if (line.isEmpty() && delivered + failed == 0) {
+            return null;
+        }
+        double perSecond = (delivered + failed) / Math.max(1.0, interval.toMillis() / 1000.0);
+        return "queue: " + (line.isEmpty() ? "nothing waiting" : line) + "; last " + interval.toSeconds() + "s: "
+               + delivered + " delivered, " + failed + " failed (" + String.format(java.util.Locale.ROOT, "%.1f", perSecond)
+               + " files/s)";
+    }
+
+    private long count(String reason, java.time.Instant since) {
+        Long n = storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_transition WHERE reason = ? AND moved_at >= ?",
+                Long.class, reason, Storage.utc(since));
+        return n == null ? 0 : n;
+    }
+
     public String instanceId() {
         return instanceId;
     }

@@ -13,6 +13,7 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 
+import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.PayloadSchema;
 import com.annoflow.webhookstage.support.Receiver;
@@ -191,14 +192,27 @@ class DeliveryFlowTest {
         // what a crashed instance leaves behind: the file claimed, two attempts made, the lease run out
         long stageId = bundle.jdbc().queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'",
                 Long.class);
-        bundle.jdbc().update("UPDATE assignment SET stage_id = ?, status = 'SENDING', attempts = 2, delivery_id = 'msg_dead',"
+        bundle.jdbc().update("UPDATE assignment SET stage_id = ?, status = 'SENDING', attempts = 2, delivery_id = 'msg_0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d',"
                              + " lease_owner = 'dead-instance', lease_expires_at = ? WHERE item_id = ?",
                 stageId, OffsetDateTime.now().minusMinutes(1), id);
 
         awaitStage(id, "flow/annotate ASSIGNED");
         assertThat(receiver.requestsFor(id)).singleElement()
-                .satisfies(r -> assertThat(r.getHeader("webhook-id")).isEqualTo("msg_dead"));
+                .satisfies(r -> assertThat(r.getHeader("webhook-id")).isEqualTo("msg_0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d"));
         assertThat(bundle.attempts(id)).singleElement().satisfies(a -> assertThat(a).containsEntry("ATTEMPT", 3));
+    }
+
+    @Test
+    void theQueueSummaryCountsWhatWaitsAndWhatWasDelivered() {
+        String waiting = TestFiles.newId();
+        stub("/slow", waiting, aResponse().withStatus(200).withFixedDelay(2000));
+        registerAndAssign(waiting, "slow", "hook");
+        String delivered = registerAndAssign("flow", "send");
+        awaitStage(delivered, "flow/annotate ASSIGNED");
+
+        AssignmentQueue queue = bundle.context().getRegistry().lookupByNameAndType("queue", AssignmentQueue.class);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(queue.summary(Duration.ofMinutes(5)))
+                .contains("slow/hook sending 1").containsPattern("[1-9][0-9]* delivered"));
     }
 
     @Test

@@ -1,0 +1,27 @@
+package com.annoflow.webhookstage.queue;
+
+import java.time.Duration;
+
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.builder.RouteBuilder;
+
+/** Engine route (housekeeping): one line about the queue while work is pending, so an operator sees it move. */
+public final class QueueSummaryRoutes extends RouteBuilder {
+
+    private final AssignmentQueue queue;
+    private final Duration interval;
+
+    public QueueSummaryRoutes(AssignmentQueue queue, Duration interval) {
+        this.queue = queue;
+        this.interval = interval;
+    }
+
+    @Override
+    public void configure() {
+        from("quartz://webhook/queue-summary?stateful=true&trigger.repeatInterval=" + interval.toMillis())
+                .routeId("queue-summary")
+                .setBody(exchange -> queue.summary(interval))
+                .filter(body().isNotNull())
+                    .log(LoggingLevel.INFO, "webhook.queue", "${body}");
+    }
+}
