@@ -60,13 +60,15 @@ public record BundleSettings(
                 r.duration("queue-summary-interval", "30s"),
                 r.integer("retries", 5, 0, 50),
                 r.duration("timeout", "10s"),
-                r.duration("backoff.max-delay", "60s"),
+                Duration.ofMillis(r.millis("backoff.max-delay", 60_000)),
                 r.duration("retry-after.max", "60s"),
                 r.integer("response-excerpt-chars", 1000, 0, 2000),
                 r.text("instance-id", defaultInstanceId()),
                 "webhook-stage/" + version(),
                 Boolean.parseBoolean(r.text("demo.enabled", "false")),
                 r.integer("demo.files", 3, 0, 1000));
+        r.millis("backoff.initial-delay", 1000);
+        r.multiplier("backoff.multiplier", "2");
         r.check(s);
         return s;
     }
@@ -110,6 +112,22 @@ public record BundleSettings(
             } catch (NumberFormatException e) {
                 problems.add(PREFIX + key + "=" + raw + ": must be a whole number");
                 return fallback;
+            }
+        }
+
+        /** Whole milliseconds: the form Camel's redelivery policy in routes/webhook-delivery.yaml reads. */
+        long millis(String key, int fallback) {
+            return integer(key, fallback, 1, 86_400_000);
+        }
+
+        void multiplier(String key, String fallback) {
+            String raw = text(key, fallback);
+            try {
+                if (Double.parseDouble(raw) < 1) {
+                    problems.add(PREFIX + key + "=" + raw + ": must be 1 or more (1 keeps the delay constant)");
+                }
+            } catch (NumberFormatException e) {
+                problems.add(PREFIX + key + "=" + raw + ": must be a number such as 2");
             }
         }
 
