@@ -15,6 +15,7 @@ import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.payload.PayloadBuilder;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.LeaseRecoveryRoutes;
+import com.annoflow.webhookstage.queue.LeaseRelease;
 import com.annoflow.webhookstage.queue.QueueSummaryRoutes;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.StageConfig;
@@ -47,12 +48,14 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         try {
             storage.migrate();
             WorkflowCatalog workflows = new WorkflowSync(storage).sync(loadWorkflows(context, settings));
-            wire(context, settings, storage, workflows);
-        } catch (RuntimeException e) {
+            context.addService(storage, true, true);
+            AssignmentQueue queue = wire(context, settings, storage, workflows);
+            // added after the storage, so it stops before it (services stop in reverse order)
+            context.addService(new LeaseRelease(queue), true, true);
+        } catch (Exception e) {
             storage.stop();
             throw e;
         }
-        context.addService(storage, true, true);
     }
 
     private static List<StageConfig> loadWorkflows(CamelContext context, BundleSettings settings) {
@@ -64,8 +67,8 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         return loader.load(Path.of(settings.workflowFile()));
     }
 
-    private static void wire(CamelContext context, BundleSettings settings, Storage storage, WorkflowCatalog workflows)
-            throws Exception {
+    private static AssignmentQueue wire(CamelContext context, BundleSettings settings, Storage storage,
+            WorkflowCatalog workflows) throws Exception {
         Clock clock = Clock.systemUTC();
         ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
@@ -90,5 +93,6 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         if (settings.demoEnabled()) {
             context.addRoutes(new DemoRoutes(files, queue, workflows, json, settings.demoFiles()));
         }
+        return queue;
     }
 }

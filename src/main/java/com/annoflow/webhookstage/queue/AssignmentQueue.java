@@ -187,6 +187,16 @@ public final class AssignmentQueue {
         }
     }
 
+    /** Gives back every file this instance holds; used when the bundle stops. */
+    public void releaseAll() {
+        int released = storage.jdbc().update("UPDATE assignment SET status = 'QUEUED', lease_owner = NULL,"
+                                             + " lease_expires_at = NULL, updated_at = ? WHERE status = 'SENDING' AND lease_owner = ?",
+                Storage.utc(clock.instant()), instanceId);
+        if (released > 0) {
+            LOG.info("{} file(s) still held by this instance went back to the queue, their attempts kept", released);
+        }
+    }
+
     /**
      * Assigns files to a stage, all or nothing: unknown files, or files being sent right now, refuse the whole request
      * with an {@link AssignmentRefused} and change nothing.

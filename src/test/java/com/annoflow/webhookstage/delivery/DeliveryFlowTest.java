@@ -223,6 +223,23 @@ class DeliveryFlowTest {
                 .allSatisfy(r -> assertThat(PayloadSchema.problems(r.getBodyAsString())).as(r.getBodyAsString()).isEmpty());
     }
 
+    @Test
+    void aRecoveredClaimWhoseBudgetWasUsedUpBeforeTheCrashGoesToTheFailureTargetWithoutAnotherSend() {
+        String id = TestFiles.newId();
+        bundle.post("/api/files", TestFiles.registration(id));
+        bundle.post("/api/assignments", TestFiles.assignment("flow", "annotate", id));
+        long stageId = bundle.jdbc().queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'",
+                Long.class);
+        bundle.jdbc().update("UPDATE assignment SET stage_id = ?, status = 'SENDING', attempts = 6,"
+                             + " delivery_id = 'msg_6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e', lease_owner = 'dead-instance',"
+                             + " lease_expires_at = ? WHERE item_id = ?",
+                stageId, OffsetDateTime.now().minusMinutes(1), id);
+
+        awaitStage(id, "flow/webhook-failed ASSIGNED");
+        assertThat(receiver.requestsFor(id)).isEmpty();
+        assertThat(bundle.attempts(id)).singleElement().satisfies(a -> assertThat(a).containsEntry("OUTCOME", "BUDGET_USED_UP"));
+    }
+
     private static String registerAndAssign(String workflow, String stage) {
         return registerAndAssign(TestFiles.newId(), workflow, stage);
     }

@@ -20,8 +20,18 @@ public final class Receiver implements AutoCloseable {
 
     public Receiver start() {
         server.start();
-        server.stubFor(any(anyUrl()).atPriority(100).willReturn(aResponse().withStatus(200).withBody("{\"ok\": true}")));
+        answerOkByDefault();
         return this;
+    }
+
+    /** Forgets every stub and request, back to answering 200. */
+    public void reset() {
+        server.resetAll();
+        answerOkByDefault();
+    }
+
+    private void answerOkByDefault() {
+        server.stubFor(any(anyUrl()).atPriority(100).willReturn(aResponse().withStatus(200).withBody("{\"ok\": true}")));
     }
 
     public WireMockServer wiremock() {

@@ -1,0 +1,62 @@
+package com.annoflow.webhookstage.delivery;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+import com.annoflow.webhookstage.support.BundleUnderTest;
+import com.annoflow.webhookstage.support.Receiver;
+import com.annoflow.webhookstage.support.TestFiles;
+import org.junit.jupiter.api.Test;
+
+/** Stopping the bundle hands back the files it holds at once, with their attempts and delivery id. */
+class ShutdownTest {
+
+    @Test
+    void aFileWaitingForItsRetryGoesBackToTheQueueWhenTheBundleStopsAndResumesOnTheNextStart() {
+        String db = "jdbc:hsqldb:file:" + Path.of("target", "shutdown-test-" + UUID.randomUUID(), "db") + ";shutdown=true";
+        String id = TestFiles.newId();
+        try (Receiver receiver = new Receiver().start()) {
+            receiver.wiremock().stubFor(post(urlPathEqualTo("/send"))
+                    .withRequestBody(matchingJsonPath("$.item.source_info.item_id", equalTo(id)))
+                    .willReturn(aResponse().withStatus(503)));
+            String deliveryId;
+            try (BundleUnderTest bundle = bundle(db, receiver).with("webhook.backoff.initial-delay", "60000")
+                    .with("webhook.backoff.max-delay", "60000").with("webhook.lease-duration", "5m").start()) {
+                bundle.post("/api/files", TestFiles.registration(id));
+                bundle.post("/api/assignments", TestFiles.assignment("flow", "send", id));
+                await().atMost(Duration.ofSeconds(20)).until(() -> bundle.attempts(id).size() == 1);
+                deliveryId = receiver.requestsFor(id).get(0).getHeader("webhook-id");
+            }
+            receiver.reset();
+
+            try (BundleUnderTest restarted = bundle(db, receiver).with("webhook.poll-interval", "60000").start()) {
+                Map<String, Object> row = restarted.jdbc().queryForMap("SELECT * FROM assignment WHERE item_id = ?", id);
+                assertThat(row).containsEntry("STATUS", "QUEUED").containsEntry("LEASE_OWNER", null)
+                        .containsEntry("ATTEMPTS", 1).containsEntry("DELIVERY_ID", deliveryId);
+            }
+            try (BundleUnderTest resumed = bundle(db, receiver).start()) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> "flow/annotate ASSIGNED".equals(resumed.stageOf(id)));
+                assertThat(receiver.requestsFor(id)).singleElement()
+                        .satisfies(r -> assertThat(r.getHeader("webhook-id")).isEqualTo(deliveryId));
+                assertThat(resumed.attempts(id)).extracting(a -> a.get("ATTEMPT")).containsExactly(1, 2);
+            }
+        }
+    }
+
+    private static BundleUnderTest bundle(String db, Receiver receiver) {
+        return new BundleUnderTest("src/test/resources/workflows/delivery.yaml", db)
+                .with("test.receiver", receiver.baseUrl())
+                .with("test.closed-port", "9")
+                .with("test.authorization", "Bearer shutdown");
+    }
+}
