@@ -24,10 +24,7 @@ class FileApiTest {
     @BeforeAll
     static void start() {
         receiver = new Receiver().start();
-        bundle = new BundleUnderTest("src/test/resources/workflows/delivery.yaml")
-                .with("test.receiver", receiver.baseUrl())
-                .with("test.closed-port", "9")
-                .with("test.authorization", "Bearer api")
+        bundle = BundleUnderTest.forDeliveryTests(receiver)
                 .start();
     }
 

@@ -37,9 +37,7 @@ class AuthorizationHeaderTest {
     static void deliverWithAndWithoutAuthorization() {
         logs = new CapturedLogs();
         receiver = new Receiver().start();
-        bundle = new BundleUnderTest("src/test/resources/workflows/delivery.yaml")
-                .with("test.receiver", receiver.baseUrl())
-                .with("test.closed-port", "9")
+        bundle = BundleUnderTest.forDeliveryTests(receiver)
                 .with("test.authorization", SECRET)
                 .start();
         delivered = TestFiles.newId();

@@ -28,10 +28,7 @@ class BackoffDoesNotBlockTest {
     @BeforeAll
     static void start() {
         receiver = new Receiver().start();
-        bundle = new BundleUnderTest("src/test/resources/workflows/delivery.yaml")
-                .with("test.receiver", receiver.baseUrl())
-                .with("test.closed-port", "9")
-                .with("test.authorization", "Bearer backoff")
+        bundle = BundleUnderTest.forDeliveryTests(receiver)
                 .with("webhook.concurrency", "1")
                 .with("webhook.backoff.initial-delay", "3000")
                 .with("webhook.backoff.max-delay", "3000")

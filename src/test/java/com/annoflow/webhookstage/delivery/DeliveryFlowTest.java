@@ -42,11 +42,7 @@ class DeliveryFlowTest {
     @BeforeAll
     static void start() {
         receiver = new Receiver().start();
-        bundle = new BundleUnderTest("src/test/resources/workflows/delivery.yaml")
-                .with("test.receiver", receiver.baseUrl())
-                .with("test.closed-port", Integer.toString(Receiver.closedPort()))
-                .with("test.authorization", "Bearer test-token")
-                .start();
+        bundle = BundleUnderTest.forDeliveryTests(receiver).start();
     }
 
     @AfterAll
@@ -187,14 +183,8 @@ class DeliveryFlowTest {
     @Test
     void aClaimLeftBehindByADeadInstanceIsRecoveredAfterItsLeaseExpiresAndResumesItsBudget() {
         String id = TestFiles.newId();
-        bundle.post("/api/files", TestFiles.registration(id));
-        bundle.post("/api/assignments", TestFiles.assignment("flow", "annotate", id));
         // what a crashed instance leaves behind: the file claimed, two attempts made, the lease run out
-        long stageId = bundle.jdbc().queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'",
-                Long.class);
-        bundle.jdbc().update("UPDATE assignment SET stage_id = ?, status = 'SENDING', attempts = 2, delivery_id = 'msg_0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d',"
-                             + " lease_owner = 'dead-instance', lease_expires_at = ? WHERE item_id = ?",
-                stageId, OffsetDateTime.now().minusMinutes(1), id);
+        leftBehindByADeadInstance(id, 2, "msg_0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d");
 
         awaitStage(id, "flow/annotate ASSIGNED");
         assertThat(receiver.requestsFor(id)).singleElement()
@@ -226,18 +216,22 @@ class DeliveryFlowTest {
     @Test
     void aRecoveredClaimWhoseBudgetWasUsedUpBeforeTheCrashGoesToTheFailureTargetWithoutAnotherSend() {
         String id = TestFiles.newId();
-        bundle.post("/api/files", TestFiles.registration(id));
-        bundle.post("/api/assignments", TestFiles.assignment("flow", "annotate", id));
-        long stageId = bundle.jdbc().queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'",
-                Long.class);
-        bundle.jdbc().update("UPDATE assignment SET stage_id = ?, status = 'SENDING', attempts = 6,"
-                             + " delivery_id = 'msg_6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e', lease_owner = 'dead-instance',"
-                             + " lease_expires_at = ? WHERE item_id = ?",
-                stageId, OffsetDateTime.now().minusMinutes(1), id);
+        leftBehindByADeadInstance(id, 6, "msg_6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e6e");
 
         awaitStage(id, "flow/webhook-failed ASSIGNED");
         assertThat(receiver.requestsFor(id)).isEmpty();
         assertThat(bundle.attempts(id)).singleElement().satisfies(a -> assertThat(a).containsEntry("OUTCOME", "BUDGET_USED_UP"));
+    }
+
+    /** A registered file claimed for flow/send by an instance that died: its lease ran out a minute ago. */
+    private static void leftBehindByADeadInstance(String id, int attemptsMade, String deliveryId) {
+        bundle.post("/api/files", TestFiles.registration(id));
+        bundle.post("/api/assignments", TestFiles.assignment("flow", "annotate", id));
+        long stageId = bundle.jdbc().queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'",
+                Long.class);
+        bundle.jdbc().update("UPDATE assignment SET stage_id = ?, status = 'SENDING', attempts = ?, delivery_id = ?,"
+                             + " lease_owner = 'dead-instance', lease_expires_at = ? WHERE item_id = ?",
+                stageId, attemptsMade, deliveryId, OffsetDateTime.now().minusMinutes(1), id);
     }
 
     private static String registerAndAssign(String workflow, String stage) {

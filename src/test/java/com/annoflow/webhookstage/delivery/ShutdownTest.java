@@ -54,9 +54,6 @@ class ShutdownTest {
     }
 
     private static BundleUnderTest bundle(String db, Receiver receiver) {
-        return new BundleUnderTest("src/test/resources/workflows/delivery.yaml", db)
-                .with("test.receiver", receiver.baseUrl())
-                .with("test.closed-port", "9")
-                .with("test.authorization", "Bearer shutdown");
+        return BundleUnderTest.forDeliveryTests(receiver, db);
     }
 }

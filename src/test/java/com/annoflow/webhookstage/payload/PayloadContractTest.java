@@ -35,10 +35,7 @@ class PayloadContractTest {
     @BeforeAll
     static void deliverOneFileThroughBothKindsOfStage() {
         receiver = new Receiver().start();
-        bundle = new BundleUnderTest("src/test/resources/workflows/delivery.yaml")
-                .with("test.receiver", receiver.baseUrl())
-                .with("test.closed-port", "9")
-                .with("test.authorization", "Bearer contract")
+        bundle = BundleUnderTest.forDeliveryTests(receiver)
                 .start();
         bundle.post("/api/files", "{\"files\": [" + TestFiles.file(ITEM_ID, "image_1.jpg", "[" + TestFiles.carAnnotation()
                                   + ", {\"id\": \"1b0b6a5e-0a3c-4c1e-9d4e-2f8e0c7d1a22\", \"name\": \"daylight\","

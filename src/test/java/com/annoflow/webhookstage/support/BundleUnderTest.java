@@ -53,6 +53,18 @@ public final class BundleUnderTest implements AutoCloseable {
         with("camel.main.shutdownTimeout", "5");
     }
 
+    /** The bundle on {@code workflows/delivery.yaml}, its stages pointing at {@code receiver}. */
+    public static BundleUnderTest forDeliveryTests(Receiver receiver) {
+        return forDeliveryTests(receiver, "jdbc:hsqldb:mem:test-" + UUID.randomUUID());
+    }
+
+    public static BundleUnderTest forDeliveryTests(Receiver receiver, String dbUrl) {
+        return new BundleUnderTest("src/test/resources/workflows/delivery.yaml", dbUrl)
+                .with("test.receiver", receiver.baseUrl())
+                .with("test.closed-port", Integer.toString(Receiver.closedPort()))
+                .with("test.authorization", "Bearer test-token");
+    }
+
     public BundleUnderTest with(String key, String value) {
         properties.put(key, value);
         return this;
