@@ -109,6 +109,17 @@ class DeliveryFlowTest {
     }
 
     @Test
+    void aRedirectIsNotFollowedAndCountsAsAFailedAttempt() {
+        String id = TestFiles.newId();
+        stub("/fail", id, aResponse().withStatus(302).withHeader("Location", receiver.baseUrl() + "/elsewhere"));
+        registerAndAssign(id, "fail-named", "hook");
+
+        awaitStage(id, "fail-named/webhook-failed ASSIGNED");
+        assertThat(bundle.attempts(id)).hasSize(6).allSatisfy(a -> assertThat(a).containsEntry("HTTP_STATUS", 302));
+        assertThat(receiver.requestsFor(id)).extracting(LoggedRequest::getUrl).containsOnly("/fail");
+    }
+
+    @Test
     void aReceiverThatNeverAnswersInTimeCountsAsFailedAttempts() {
         String id = TestFiles.newId();
         stub("/slow", id, aResponse().withStatus(200).withFixedDelay(3000));
