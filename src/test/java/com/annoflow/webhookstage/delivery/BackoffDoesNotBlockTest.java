@@ -9,8 +9,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.time.OffsetDateTime;
+import java.time.Instant;
 
+import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
@@ -61,8 +62,8 @@ class BackoffDoesNotBlockTest {
             assertThat(bundle.stageOf(retried)).isEqualTo("flow/annotate ASSIGNED");
             assertThat(bundle.stageOf(next)).isEqualTo("flow/annotate ASSIGNED");
         });
-        OffsetDateTime retry = (OffsetDateTime) bundle.attempts(retried).get(1).get("ATTEMPTED_AT");
-        OffsetDateTime sentMeanwhile = (OffsetDateTime) bundle.attempts(next).get(0).get("ATTEMPTED_AT");
+        Instant retry = Storage.instant(bundle.attempts(retried).get(1).get("ATTEMPTED_AT"));
+        Instant sentMeanwhile = Storage.instant(bundle.attempts(next).get(0).get("ATTEMPTED_AT"));
         assertThat(sentMeanwhile).isBefore(retry);
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.PayloadSchema;
 import com.annoflow.webhookstage.support.Receiver;
@@ -166,8 +167,8 @@ class DeliveryFlowTest {
         awaitStage(id, "flow/annotate ASSIGNED");
         List<Map<String, Object>> attempts = bundle.attempts(id);
         assertThat(attempts).extracting(a -> a.get("HTTP_STATUS")).containsExactly(429, 200);
-        Duration gap = Duration.between((OffsetDateTime) attempts.get(0).get("ATTEMPTED_AT"),
-                (OffsetDateTime) attempts.get(1).get("ATTEMPTED_AT"));
+        Duration gap = Duration.between(Storage.instant(attempts.get(0).get("ATTEMPTED_AT")),
+                Storage.instant(attempts.get(1).get("ATTEMPTED_AT")));
         // the configured back-off here is 50 ms; only Retry-After explains a wait of about two seconds
         assertThat(gap).isGreaterThanOrEqualTo(Duration.ofMillis(1900));
     }

@@ -8,13 +8,12 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.Receiver;
+import com.annoflow.webhookstage.support.TestDatabase;
 import com.annoflow.webhookstage.support.TestFiles;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +22,7 @@ class ShutdownTest {
 
     @Test
     void aFileWaitingForItsRetryGoesBackToTheQueueWhenTheBundleStopsAndResumesOnTheNextStart() {
-        String db = "jdbc:hsqldb:file:" + Path.of("target", "shutdown-test-" + UUID.randomUUID(), "db") + ";shutdown=true";
+        TestDatabase db = TestDatabase.durable();
         String id = TestFiles.newId();
         try (Receiver receiver = new Receiver().start()) {
             receiver.wiremock().stubFor(post(urlPathEqualTo("/send"))
@@ -53,7 +52,7 @@ class ShutdownTest {
         }
     }
 
-    private static BundleUnderTest bundle(String db, Receiver receiver) {
+    private static BundleUnderTest bundle(TestDatabase db, Receiver receiver) {
         return BundleUnderTest.forDeliveryTests(receiver, db);
     }
 }

@@ -10,13 +10,11 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import com.annoflow.webhookstage.WebhookStageMain;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
  * The real bundle, started in-process the way {@code mvn camel:run} starts it: the operator's
@@ -28,19 +26,21 @@ public final class BundleUnderTest implements AutoCloseable {
     private final Main main = new Main();
     private final Map<String, String> properties = new LinkedHashMap<>();
     private final int apiPort;
-    private final String dbUrl;
+    private final TestDatabase database;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private JdbcTemplate jdbc;
 
     public BundleUnderTest(String workflowFile) {
-        this(workflowFile, "jdbc:hsqldb:mem:test-" + UUID.randomUUID());
+        this(workflowFile, TestDatabase.fresh());
     }
 
-    public BundleUnderTest(String workflowFile, String dbUrl) {
+    public BundleUnderTest(String workflowFile, TestDatabase database) {
         this.apiPort = freePort();
-        this.dbUrl = dbUrl;
+        this.database = database;
         with("webhook.workflow-file", workflowFile);
-        with("webhook.db.url", dbUrl);
+        with("webhook.db.url", database.url());
+        with("webhook.db.user", database.user());
+        with("webhook.db.password", database.password());
         with("camel.server.port", Integer.toString(apiPort));
         with("webhook.demo.enabled", "false");
         with("webhook.poll-interval", "100");
@@ -55,11 +55,11 @@ public final class BundleUnderTest implements AutoCloseable {
 
     /** The bundle on {@code workflows/delivery.yaml}, its stages pointing at {@code receiver}. */
     public static BundleUnderTest forDeliveryTests(Receiver receiver) {
-        return forDeliveryTests(receiver, "jdbc:hsqldb:mem:test-" + UUID.randomUUID());
+        return forDeliveryTests(receiver, TestDatabase.fresh());
     }
 
-    public static BundleUnderTest forDeliveryTests(Receiver receiver, String dbUrl) {
-        return new BundleUnderTest("src/test/resources/workflows/delivery.yaml", dbUrl)
+    public static BundleUnderTest forDeliveryTests(Receiver receiver, TestDatabase database) {
+        return new BundleUnderTest("src/test/resources/workflows/delivery.yaml", database)
                 .with("test.receiver", receiver.baseUrl())
                 .with("test.closed-port", Integer.toString(Receiver.closedPort()))
                 .with("test.authorization", "Bearer test-token");
@@ -78,7 +78,7 @@ public final class BundleUnderTest implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        jdbc = new JdbcTemplate(new DriverManagerDataSource(dbUrl, "SA", ""));
+        jdbc = database.jdbc();
         return this;
     }
 
@@ -112,6 +112,10 @@ public final class BundleUnderTest implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    public TestDatabase database() {
+        return database;
     }
 
     /** The stage a file is in now, as "workflow/stage", and its status. */

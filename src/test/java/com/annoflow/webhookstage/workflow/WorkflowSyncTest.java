@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.Receiver;
+import com.annoflow.webhookstage.support.TestDatabase;
 import com.annoflow.webhookstage.support.TestFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,12 +23,12 @@ import org.junit.jupiter.api.Test;
 class WorkflowSyncTest {
 
     private static Receiver receiver;
-    private static String dbUrl;
+    private static TestDatabase database;
 
     @BeforeAll
     static void start() {
         receiver = new Receiver().start();
-        dbUrl = "jdbc:hsqldb:file:" + Path.of("target", "sync-test-" + UUID.randomUUID(), "db") + ";shutdown=true";
+        database = TestDatabase.durable();
     }
 
     @AfterAll
@@ -81,7 +80,7 @@ class WorkflowSyncTest {
     }
 
     private static BundleUnderTest bundle(String workflow) {
-        return new BundleUnderTest("src/test/resources/workflows/" + workflow, dbUrl).with("test.receiver", receiver.baseUrl());
+        return new BundleUnderTest("src/test/resources/workflows/" + workflow, database).with("test.receiver", receiver.baseUrl());
     }
 
     private static Map<String, Object> stageIds(BundleUnderTest bundle) {

@@ -1,0 +1,84 @@
+package com.annoflow.webhookstage.support;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Assumptions;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+/**
+ * A fresh database for one test bundle, on the engine the suite runs against: HSQLDB by default, PostgreSQL when the
+ * surefire execution sets {@code webhook.test.database=postgresql}. Without a reachable PostgreSQL those tests are
+ * skipped with a message saying so, unless {@code webhook.test.postgres=required} (as in .ci/run) makes that a failure.
+ */
+public record TestDatabase(String url, String user, String password) {
+
+    public static final String ENGINE = System.getProperty("webhook.test.database", "hsqldb");
+    private static final String PG_SERVER = System.getProperty("webhook.test.pg.server", "127.0.0.1:5432");
+    private static final String PG_USER = System.getProperty("webhook.test.pg.user", "postgres");
+    private static final String PG_PASSWORD = System.getProperty("webhook.test.pg.password", "");
+
+    public static boolean isPostgres() {
+        return "postgresql".equals(ENGINE);
+    }
+
+    /** A new, empty database that lives as long as the test run (HSQLDB: in memory). */
+    public static TestDatabase fresh() {
+        return isPostgres() ? postgres() : new TestDatabase("jdbc:hsqldb:mem:test-" + UUID.randomUUID(), "SA", "");
+    }
+
+    /** A new database that survives a restart of the bundle (HSQLDB: files under target/). */
+    public static TestDatabase durable() {
+        return isPostgres() ? postgres()
+                : new TestDatabase("jdbc:hsqldb:file:" + Path.of("target", "db-" + UUID.randomUUID(), "db") + ";shutdown=true",
+                        "SA", "");
+    }
+
+    public JdbcTemplate jdbc() {
+        return new JdbcTemplate(new DriverManagerDataSource(url, user, password));
+    }
+
+    private static TestDatabase postgres() {
+        String name = "webhook_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        try (Connection admin = DriverManager.getConnection("jdbc:postgresql://" + PG_SERVER + "/postgres", PG_USER,
+                PG_PASSWORD); Statement statement = admin.createStatement()) {
+            statement.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            String why = "PostgreSQL at " + PG_SERVER + " is not reachable (" + e.getMessage() + ")";
+            if (postgresRequired()) {
+                throw new IllegalStateException(why + "; webhook.test.postgres=required", e);
+            }
+            Assumptions.abort(why + ": PostgreSQL tests skipped");
+        }
+        DROP_AT_EXIT.add(name);
+        return new TestDatabase("jdbc:postgresql://" + PG_SERVER + "/" + name, PG_USER, PG_PASSWORD);
+    }
+
+    /** .ci/run sets WEBHOOK_TEST_POSTGRES=required: there, an unreachable PostgreSQL fails the build. */
+    private static boolean postgresRequired() {
+        return "required".equals(System.getProperty("webhook.test.postgres"))
+               || "required".equals(System.getenv("WEBHOOK_TEST_POSTGRES"));
+    }
+
+    private static final java.util.Set<String> DROP_AT_EXIT = createDropHook();
+
+    private static java.util.Set<String> createDropHook() {
+        java.util.Set<String> names = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (Connection admin = DriverManager.getConnection("jdbc:postgresql://" + PG_SERVER + "/postgres", PG_USER,
+                    PG_PASSWORD); Statement statement = admin.createStatement()) {
+                for (String name : names) {
+                    statement.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+                }
+            } catch (SQLException e) {
+                System.err.println("could not drop test databases " + names + ": " + e.getMessage());
+            }
+        }, "drop-test-databases"));
+        return names;
+    }
+}
