@@ -32,6 +32,7 @@ public record BundleSettings(
         int responseExcerptChars,
         String instanceId,
         String userAgent,
+        boolean notificationsEnabled,
         boolean demoEnabled,
         int demoFiles) {
 
@@ -65,6 +66,7 @@ public record BundleSettings(
                 r.integer("response-excerpt-chars", 1000, 0, 2000),
                 r.text("instance-id", defaultInstanceId()),
                 "webhook-stage/" + version(),
+                Boolean.parseBoolean(r.text("notifications.enabled", "true")),
                 Boolean.parseBoolean(r.text("demo.enabled", "false")),
                 r.integer("demo.files", 3, 0, 1000));
         r.millis("backoff.initial-delay", 1000);

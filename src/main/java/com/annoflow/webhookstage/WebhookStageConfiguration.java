@@ -16,7 +16,9 @@ import com.annoflow.webhookstage.payload.PayloadBuilder;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.LeaseRecoveryRoutes;
 import com.annoflow.webhookstage.queue.LeaseRelease;
+import com.annoflow.webhookstage.queue.QueueNotifications;
 import com.annoflow.webhookstage.queue.QueueSummaryRoutes;
+import com.annoflow.webhookstage.queue.WakeableScheduler;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
@@ -86,6 +88,12 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         registry.bind("attempts", new Attempts(queue, deliveryLog, clock, settings.userAgent(),
                 settings.responseExcerptChars(), settings.retryAfterCap()));
         registry.bind("retryPolicy", new RetryPolicy());
+        WakeableScheduler claimScheduler = new WakeableScheduler();
+        registry.bind("claimScheduler", claimScheduler);
+        if (storage.isPostgres() && settings.notificationsEnabled()) {
+            context.addService(new QueueNotifications(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
+                    claimScheduler), true, true);
+        }
 
         context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval()));
         context.addRoutes(new QueueSummaryRoutes(queue, settings.queueSummaryInterval()));

@@ -71,6 +71,28 @@ public final class AssignmentQueue {
     }
 
     List<Visit> claim(int limit) {
+        return storage.isPostgres() ? claimSkippingLocked(limit) : claimConditionally(limit);
+    }
+
+    /**
+     * PostgreSQL: one atomic statement. Rows another instance is claiming are skipped, not waited for; the partial index
+     * on QUEUED rows keeps the cost independent of the queue's length (plan in docs/scaling.md).
+     */
+    private List<Visit> claimSkippingLocked(int limit) {
+        Instant now = clock.instant();
+        return storage.jdbc().query("UPDATE assignment SET status = 'SENDING', lease_owner = ?, lease_expires_at = ?,"
+                                    + " updated_at = ?,"
+                                    + " delivery_id = COALESCE(delivery_id, 'msg_' || replace(gen_random_uuid()::text, '-', ''))"
+                                    + " WHERE item_id IN (SELECT item_id FROM assignment WHERE status = 'QUEUED'"
+                                    + " ORDER BY assigned_at, item_id LIMIT ? FOR UPDATE SKIP LOCKED)"
+                                    + " RETURNING item_id, stage_id, delivery_id, attempts",
+                (rs, n) -> new Visit(rs.getString("item_id"), rs.getLong("stage_id"), rs.getString("delivery_id"),
+                        rs.getInt("attempts"), instanceId),
+                instanceId, Storage.utc(now.plus(leaseDuration)), Storage.utc(now), limit);
+    }
+
+    /** Portable (HSQLDB): select candidates, then claim each with an UPDATE that only succeeds while it is still QUEUED. */
+    private List<Visit> claimConditionally(int limit) {
         JdbcTemplate jdbc = storage.jdbc();
         List<String> candidates = jdbc.queryForList(
                 "SELECT item_id FROM assignment WHERE status = 'QUEUED' ORDER BY assigned_at, item_id FETCH FIRST ? ROWS ONLY",
