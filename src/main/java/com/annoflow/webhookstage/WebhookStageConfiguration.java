@@ -19,6 +19,7 @@ import com.annoflow.webhookstage.queue.LeaseRelease;
 import com.annoflow.webhookstage.queue.QueueNotifications;
 import com.annoflow.webhookstage.queue.QueueSummaryRoutes;
 import com.annoflow.webhookstage.queue.WakeableScheduler;
+import com.annoflow.webhookstage.storage.ClusteredJobs;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
@@ -95,6 +96,9 @@ public class WebhookStageConfiguration implements CamelConfiguration {
                     claimScheduler), true, true);
         }
 
+        if (storage.isPostgres()) {
+            ClusteredJobs.configure(context, storage, settings.instanceId());
+        }
         context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval()));
         context.addRoutes(new QueueSummaryRoutes(queue, settings.queueSummaryInterval()));
         context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, json), json));
