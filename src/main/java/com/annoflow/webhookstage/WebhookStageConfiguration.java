@@ -76,8 +76,10 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         FileCatalog files = new FileCatalog(storage, clock);
+        WakeableScheduler claimScheduler = new WakeableScheduler();
         AssignmentQueue queue = new AssignmentQueue(storage, workflows, clock, settings.instanceId(),
-                settings.leaseDuration(), settings.claimBatchSize(), settings.maxInFlight());
+                settings.leaseDuration(), settings.claimBatchSize(), settings.maxInFlight(), settings.concurrency(),
+                claimScheduler::wake);
         DeliveryLog deliveryLog = new DeliveryLog(storage);
 
         Registry registry = context.getRegistry();
@@ -89,7 +91,6 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         registry.bind("attempts", new Attempts(queue, deliveryLog, clock, settings.userAgent(),
                 settings.responseExcerptChars(), settings.retryAfterCap()));
         registry.bind("retryPolicy", new RetryPolicy());
-        WakeableScheduler claimScheduler = new WakeableScheduler();
         registry.bind("claimScheduler", claimScheduler);
         if (storage.isPostgres() && settings.notificationsEnabled()) {
             context.addService(new QueueNotifications(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
@@ -99,7 +100,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         if (storage.isPostgres()) {
             ClusteredJobs.configure(context, storage, settings.instanceId());
         }
-        context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval()));
+        context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval(), settings.instanceId()));
         context.addRoutes(new QueueSummaryRoutes(queue, settings.queueSummaryInterval()));
         context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, json), json));
         if (settings.demoEnabled()) {

@@ -39,9 +39,13 @@ public final class AssignmentQueue {
     private final Duration leaseDuration;
     private final int batchSize;
     private final int maxInFlight;
+    private final int prefetch;
+    /** Claimed visits whose first attempt has not started: they hold a lease nobody renews, so keep them few. */
+    private final java.util.Set<String> waiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Runnable roomFreed;
 
     public AssignmentQueue(Storage storage, WorkflowCatalog catalog, Clock clock, String instanceId, Duration leaseDuration,
-            int batchSize, int maxInFlight) {
+            int batchSize, int maxInFlight, int concurrency, Runnable roomFreed) {
         this.storage = storage;
         this.catalog = catalog;
         this.clock = clock;
@@ -49,6 +53,8 @@ public final class AssignmentQueue {
         this.leaseDuration = leaseDuration;
         this.batchSize = batchSize;
         this.maxInFlight = maxInFlight;
+        this.prefetch = 2 * concurrency;
+        this.roomFreed = roomFreed;
     }
 
     /**
@@ -57,10 +63,18 @@ public final class AssignmentQueue {
      * scheduler whether anything was claimed, so it polls again at once while work is waiting.
      */
     public List<Visit> claim(Exchange exchange) {
-        int room = Math.min(batchSize, maxInFlight - leasesHeld());
+        int room = Math.min(Math.min(batchSize, prefetch - waiting.size()), maxInFlight - leasesHeld());
         List<Visit> claimed = room <= 0 ? List.of() : claim(room);
+        claimed.forEach(visit -> waiting.add(visit.itemId()));
         exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty() && claimed.size() == room);
         return claimed;
+    }
+
+    /** A consumer took a claimed visit: once half the prefetch is free, claim more without waiting for the next poll. */
+    private void stopWaiting(Visit visit) {
+        if (waiting.remove(visit.itemId()) && waiting.size() <= prefetch / 2) {
+            roomFreed.run();
+        }
     }
 
     /** Files this instance is delivering or holding in back-off; counted in the database, so it can never drift. */
@@ -135,6 +149,7 @@ public final class AssignmentQueue {
      * @return false when the lease was lost (the file was recovered and maybe claimed by someone else)
      */
     public boolean startAttempt(Visit visit, int attemptsSoFar) {
+        stopWaiting(visit);
         Instant now = clock.instant();
         return storage.jdbc().update("UPDATE assignment SET attempts = ?, lease_expires_at = ?, updated_at = ?"
                                      + " WHERE item_id = ? AND lease_owner = ? AND status = 'SENDING' AND attempts = ?",
@@ -147,6 +162,7 @@ public final class AssignmentQueue {
      * is another webhook stage the file is queued there as a new visit (new delivery id, full attempt budget).
      */
     public void moveOn(Visit visit, StageConfig from, StageConfig target, String reason, String detail) {
+        stopWaiting(visit);
         Instant now = clock.instant();
         boolean moved = Boolean.TRUE.equals(storage.transactions().execute(tx -> {
             int updated = storage.jdbc().update(
@@ -200,6 +216,7 @@ public final class AssignmentQueue {
 
     /** Puts a claimed file back in the queue untouched (attempts and delivery id kept), e.g. when the bundle stops. */
     public void release(Visit visit) {
+        stopWaiting(visit);
         int released = storage.jdbc().update("UPDATE assignment SET status = 'QUEUED', lease_owner = NULL,"
                                              + " lease_expires_at = NULL, updated_at = ?"
                                              + " WHERE item_id = ? AND lease_owner = ? AND status = 'SENDING'",

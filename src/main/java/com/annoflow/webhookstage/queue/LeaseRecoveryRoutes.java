@@ -15,16 +15,19 @@ public final class LeaseRecoveryRoutes extends RouteBuilder {
 
     private final Clock clock;
     private final Duration interval;
+    private final String instanceId;
 
-    public LeaseRecoveryRoutes(Clock clock, Duration interval) {
+    public LeaseRecoveryRoutes(Clock clock, Duration interval, String instanceId) {
         this.clock = clock;
         this.interval = interval;
+        this.instanceId = instanceId;
     }
 
     @Override
     public void configure() {
         from("quartz://webhook/lease-recovery?stateful=true&trigger.repeatInterval=" + interval.toMillis())
                 .routeId("lease-recovery")
+                .log(LoggingLevel.DEBUG, "webhook.jobs", "lease-recovery runs on " + instanceId)
                 .setHeader("now", () -> Storage.utc(clock.instant()))
                 .to("sql:UPDATE assignment SET status = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL, updated_at = :#now"
                     + " WHERE status = 'SENDING' AND lease_expires_at < :#now?dataSource=#webhookDataSource")

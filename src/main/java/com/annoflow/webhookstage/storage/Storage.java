@@ -2,6 +2,7 @@ package com.annoflow.webhookstage.storage;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -26,6 +27,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 public final class Storage extends ServiceSupport {
 
+    private static final long MIGRATION_LOCK = 0x5745424D49475241L;
+
     private final HikariDataSource dataSource;
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
@@ -49,10 +52,23 @@ public final class Storage extends ServiceSupport {
     /** Creates or upgrades the schema; the same changelog runs on HSQLDB and PostgreSQL. */
     public void migrate() {
         try (Connection connection = dataSource.getConnection()) {
-            Database database = DatabaseFactory.getInstance()
-                    .findCorrectDatabaseImplementation(new JdbcConnection(connection));
-            try (Liquibase liquibase = new Liquibase("db/changelog.xml", new ClassLoaderResourceAccessor(), database)) {
+            if (postgres) {
+                // instances starting together would race to create Liquibase's own tables: migrate one at a time
+                try (Statement lock = connection.createStatement()) {
+                    lock.execute("SELECT pg_advisory_lock(" + MIGRATION_LOCK + ")");
+                }
+            }
+            try {
+                Database database = DatabaseFactory.getInstance()
+                        .findCorrectDatabaseImplementation(new JdbcConnection(connection));
+                Liquibase liquibase = new Liquibase("db/changelog.xml", new ClassLoaderResourceAccessor(), database);
                 liquibase.update("");
+            } finally {
+                if (postgres) {
+                    try (Statement unlock = connection.createStatement()) {
+                        unlock.execute("SELECT pg_advisory_unlock(" + MIGRATION_LOCK + ")");
+                    }
+                }
             }
         } catch (SQLException | liquibase.exception.LiquibaseException e) {
             throw new IllegalStateException("Database migration failed: " + e.getMessage(), e);

@@ -20,6 +20,8 @@ public final class WorkflowSync {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkflowSync.class);
 
+    private static final long SYNC_LOCK = 0x5745424853594E43L;
+
     private final Storage storage;
 
     public WorkflowSync(Storage storage) {
@@ -35,6 +37,10 @@ public final class WorkflowSync {
 
     private List<StageConfig> syncAll(List<StageConfig> configured) {
         JdbcTemplate jdbc = storage.jdbc();
+        if (storage.isPostgres()) {
+            // instances starting together sync one after the other, so none trips over another's new stage rows
+            jdbc.queryForList("SELECT pg_advisory_xact_lock(" + SYNC_LOCK + ")");
+        }
         Instant now = Instant.now();
         List<String> problems = new ArrayList<>();
         List<StageConfig> synced = new ArrayList<>();

@@ -1,0 +1,64 @@
+package com.annoflow.webhookstage.scaleout;
+
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.annoflow.webhookstage.support.BundleProcess;
+import com.annoflow.webhookstage.support.TestFiles;
+
+/** Registers and assigns many files through a bundle process's HTTP API, as an operator's script would. */
+final class Api {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private Api() {
+    }
+
+    static void awaitUp(BundleProcess bundle) {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> send(bundle, "GET", "/api/workflows", null).statusCode() == 200);
+    }
+
+    /** Registers {@code count} files and assigns them to flow/send, in batches of 500; returns their ids. */
+    static List<String> registerAndAssign(BundleProcess bundle, int count) {
+        List<String> all = new ArrayList<>();
+        for (int start = 0; start < count; start += 500) {
+            List<String> batch = new ArrayList<>();
+            StringBuilder files = new StringBuilder("{\"files\": [");
+            for (int i = start; i < Math.min(count, start + 500); i++) {
+                String id = TestFiles.newId();
+                batch.add(id);
+                files.append(batch.size() > 1 ? "," : "").append(TestFiles.file(id, "f" + i + ".jpg", "[]"));
+            }
+            expect(send(bundle, "POST", "/api/files", files.append("]}").toString()), 201);
+            expect(send(bundle, "POST", "/api/assignments",
+                    TestFiles.assignment("flow", "send", batch.toArray(String[]::new))), 200);
+            all.addAll(batch);
+        }
+        return all;
+    }
+
+    private static void expect(HttpResponse<String> response, int status) {
+        if (response.statusCode() != status) {
+            throw new AssertionError("API answered " + response.statusCode() + ": " + response.body());
+        }
+    }
+
+    private static HttpResponse<String> send(BundleProcess bundle, String method, String path, String body) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(bundle.apiUrl(path))).timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/json")
+                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
