@@ -19,6 +19,7 @@ public final class WakeableScheduler extends ServiceSupport implements Scheduled
     private final Semaphore wakeups = new Semaphore(0);
     private CamelContext camelContext;
     private long delayMillis = 1000;
+    private long initialDelayMillis = 1000;
     private volatile Runnable task;
     private volatile Thread thread;
 
@@ -33,6 +34,7 @@ public final class WakeableScheduler extends ServiceSupport implements Scheduled
     public void onInit(Consumer consumer) {
         if (consumer instanceof ScheduledPollConsumer polling) {
             delayMillis = polling.getDelay();
+            initialDelayMillis = polling.getInitialDelay();
         }
     }
 
@@ -63,6 +65,11 @@ public final class WakeableScheduler extends ServiceSupport implements Scheduled
     }
 
     private void loop() {
+        try {
+            wakeups.tryAcquire(initialDelayMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            return;
+        }
         while (thread == Thread.currentThread()) {
             wakeups.drainPermits();
             Runnable current = task;

@@ -38,11 +38,10 @@ class ShutdownTest {
             }
             receiver.reset();
 
-            try (BundleUnderTest restarted = bundle(db, receiver).with("webhook.poll-interval", "60000").start()) {
-                Map<String, Object> row = restarted.jdbc().queryForMap("SELECT * FROM assignment WHERE item_id = ?", id);
-                assertThat(row).containsEntry("STATUS", "QUEUED").containsEntry("LEASE_OWNER", null)
-                        .containsEntry("ATTEMPTS", 1).containsEntry("DELIVERY_ID", deliveryId);
-            }
+            Map<String, Object> row = db.jdbc().queryForMap("SELECT * FROM assignment WHERE item_id = ?", id);
+            assertThat(row).containsEntry("STATUS", "QUEUED").containsEntry("LEASE_OWNER", null)
+                    .containsEntry("ATTEMPTS", 1).containsEntry("DELIVERY_ID", deliveryId);
+
             try (BundleUnderTest resumed = bundle(db, receiver).start()) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> "flow/annotate ASSIGNED".equals(resumed.stageOf(id)));
                 assertThat(receiver.requestsFor(id)).singleElement()
