@@ -59,8 +59,18 @@ public record TestDatabase(String url, String user, String password) {
         return new TestDatabase("jdbc:postgresql://" + PG_SERVER + "/" + name, PG_USER, PG_PASSWORD);
     }
 
+    /** Null when PostgreSQL answers, else why not. */
+    static String whyPostgresIsUnreachable() {
+        try (Connection admin = DriverManager.getConnection("jdbc:postgresql://" + PG_SERVER + "/postgres", PG_USER,
+                PG_PASSWORD)) {
+            return null;
+        } catch (SQLException e) {
+            return "PostgreSQL at " + PG_SERVER + " is not reachable (" + e.getMessage() + ")";
+        }
+    }
+
     /** .ci/run sets WEBHOOK_TEST_POSTGRES=required: there, an unreachable PostgreSQL fails the build. */
-    private static boolean postgresRequired() {
+    static boolean postgresRequired() {
         return "required".equals(System.getProperty("webhook.test.postgres"))
                || "required".equals(System.getenv("WEBHOOK_TEST_POSTGRES"));
     }
