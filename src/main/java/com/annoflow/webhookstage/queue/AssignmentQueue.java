@@ -97,8 +97,9 @@ public final class AssignmentQueue {
         return storage.jdbc().query("UPDATE assignment SET status = 'SENDING', lease_owner = ?, lease_expires_at = ?,"
                                     + " updated_at = ?,"
                                     + " delivery_id = COALESCE(delivery_id, 'msg_' || replace(gen_random_uuid()::text, '-', ''))"
-                                    + " WHERE item_id IN (SELECT item_id FROM assignment WHERE status = 'QUEUED'"
-                                    + " ORDER BY assigned_at, item_id LIMIT ? FOR UPDATE SKIP LOCKED)"
+                                    // ANY(ARRAY(...)): the candidates are found once, then updated through the primary key
+                                    + " WHERE item_id = ANY(ARRAY(SELECT item_id FROM assignment WHERE status = 'QUEUED'"
+                                    + " ORDER BY assigned_at, item_id LIMIT ? FOR UPDATE SKIP LOCKED))"
                                     + " RETURNING item_id, stage_id, delivery_id, attempts",
                 (rs, n) -> new Visit(rs.getString("item_id"), rs.getLong("stage_id"), rs.getString("delivery_id"),
                         rs.getInt("attempts"), instanceId),
