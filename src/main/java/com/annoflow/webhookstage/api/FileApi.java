@@ -112,6 +112,7 @@ public final class FileApi {
                     if (stage.type().isAutomated()) {
                         view.put("url", DeliveryLog.loggableUrl(stage.url()));
                         view.put("authorization", stage.hasAuthorization() ? "configured" : "none");
+                        view.put("signing", stage.isSigned() ? stage.signingSecrets().size() + " secret(s)" : "none");
                         view.put("include_annotations", stage.includeAnnotations());
                         view.put("retries", stage.retries());
                         view.put("timeout_ms", stage.timeoutMillis());

@@ -16,6 +16,7 @@ import com.annoflow.webhookstage.payload.InvalidPayloadException;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.LeaseLostException;
 import com.annoflow.webhookstage.queue.Visit;
+import com.annoflow.webhookstage.signing.WebhookSigner;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -45,6 +46,7 @@ public final class Attempts {
     private final String userAgent;
     private final int excerptChars;
     private final Duration retryAfterCap;
+    private final java.util.Map<Long, WebhookSigner> signers = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Attempts(AssignmentQueue queue, DeliveryLog log, Clock clock, String userAgent, int excerptChars,
             Duration retryAfterCap) {
@@ -83,6 +85,15 @@ public final class Attempts {
         request.setHeader("webhook-id", visit.deliveryId());
         if (stage.hasAuthorization()) {
             request.setHeader("Authorization", stage.authorization());
+        }
+        if (stage.isSigned()) {
+            // signed over the exact bytes sent, with this attempt's time
+            byte[] body = request.getBody(byte[].class);
+            long timestamp = clock.instant().getEpochSecond();
+            request.setBody(body);
+            request.setHeader("webhook-timestamp", Long.toString(timestamp));
+            request.setHeader("webhook-signature", signers.computeIfAbsent(stage.id(),
+                    id -> WebhookSigner.of(stage.signingSecrets())).sign(visit.deliveryId(), timestamp, body));
         }
     }
 

@@ -2,6 +2,7 @@ package com.annoflow.webhookstage.workflow;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * One stage of a workflow as configured in {@code config/workflow.yaml}, with its edges resolved to stage names.
@@ -20,11 +21,17 @@ public record StageConfig(
         Duration timeout,
         String next,
         String onSuccess,
-        String onFailure) {
+        String onFailure,
+        List<String> signingSecrets) {
 
     public StageConfig withId(long newId) {
         return new StageConfig(newId, workflow, name, type, position, url, authorization, includeAnnotations, retries,
-                timeout, next, onSuccess, onFailure);
+                timeout, next, onSuccess, onFailure, signingSecrets);
+    }
+
+    /** Requests are signed (Standard Webhooks) when at least one secret is configured; the current one comes first. */
+    public boolean isSigned() {
+        return signingSecrets != null && !signingSecrets.isEmpty();
     }
 
     public String qualifiedName() {
@@ -48,6 +55,7 @@ public record StageConfig(
     public String toString() {
         // the Authorization value is a secret: only its presence is ever shown
         return "Stage[" + qualifiedName() + ", " + type.label()
-               + (url != null ? ", url=" + url + ", authorization=" + (hasAuthorization() ? "****" : "none") : "") + "]";
+               + (url != null ? ", url=" + url + ", authorization=" + (hasAuthorization() ? "****" : "none")
+                                + ", signing=" + (isSigned() ? signingSecrets.size() + " secret(s)" : "none") : "") + "]";
     }
 }

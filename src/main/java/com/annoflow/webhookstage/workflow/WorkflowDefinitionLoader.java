@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
+import com.annoflow.webhookstage.signing.WebhookSigner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.apache.camel.util.TimeUtils;
@@ -30,7 +31,7 @@ public final class WorkflowDefinitionLoader {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
     private static final Set<String> COMMON_FIELDS = Set.of("name", "type", "next");
     private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "authorization", "include_annotations", "retries",
-            "timeout", "on_success", "on_failure");
+            "timeout", "on_success", "on_failure", "signing_secret", "previous_signing_secret");
     private static final int MAX_RETRIES = 50;
 
     /** Limits that come from the bundle's settings. */
@@ -166,7 +167,8 @@ public final class WorkflowDefinitionLoader {
                 result.add(webhook(workflow, name, i, stage, stageWhere, order, next));
             } else {
                 unknownFields(stage, COMMON_FIELDS, stageWhere, " (only webhook stages take " + WEBHOOK_FIELDS + ")");
-                result.add(new StageConfig(0, workflow, name, type, i, null, null, false, 0, null, next.get(name), null, null));
+                result.add(new StageConfig(0, workflow, name, type, i, null, null, false, 0, null, next.get(name), null, null,
+                        List.of()));
             }
         }
         return result;
@@ -190,8 +192,26 @@ public final class WorkflowDefinitionLoader {
         } else {
             onFailure = edge(onFailureRule, "on_failure", name, where, order, next);
         }
+        List<String> secrets = new ArrayList<>();
+        for (String field : List.of("signing_secret", "previous_signing_secret")) {
+            String secret = optionalText(stage, field, where);
+            if (secret == null) {
+                continue;
+            }
+            String problem = WebhookSigner.problem(secret);
+            if (problem != null) {
+                problems.add(where + ": field '" + field + "' " + problem + " (generate one with: echo whsec_$(openssl rand"
+                             + " -base64 32))");
+            } else {
+                secrets.add(secret);
+            }
+        }
+        if (secrets.size() == 1 && optionalText(stage, "signing_secret", where) == null) {
+            problems.add(where + ": field 'previous_signing_secret' is set without 'signing_secret'; set the new secret in"
+                         + " signing_secret and keep the old one in previous_signing_secret while receivers switch");
+        }
         return new StageConfig(0, workflow, name, StageType.WEBHOOK, position, url, authorization, includeAnnotations,
-                retries, timeout, next.get(name), onSuccess, onFailure);
+                retries, timeout, next.get(name), onSuccess, onFailure, List.copyOf(secrets));
     }
 
     private String edge(String rule, String field, String stage, String where, List<String> order, Map<String, String> next) {

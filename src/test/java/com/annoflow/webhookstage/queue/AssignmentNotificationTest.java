@@ -6,23 +6,18 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 
 import com.annoflow.webhookstage.support.BundleUnderTest;
+import com.annoflow.webhookstage.support.PostgresOnly;
 import com.annoflow.webhookstage.support.Receiver;
-import com.annoflow.webhookstage.support.TestDatabase;
 import com.annoflow.webhookstage.support.TestFiles;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * PostgreSQL wakes the claim the moment a file is queued; without notifications, polling still picks it up. The poll
  * interval is set far beyond the wait, so only the notification can explain a quick pick-up.
  */
+@PostgresOnly
 class AssignmentNotificationTest {
 
-    @BeforeEach
-    void onPostgresOnly() {
-        Assumptions.assumeTrue(TestDatabase.isPostgres(), "LISTEN/NOTIFY is PostgreSQL's; runs in the postgresql execution");
-    }
 
     @Test
     void aFileAssignedOnPostgresIsPickedUpWellWithinThePollingInterval() {

@@ -11,9 +11,8 @@ import java.util.Map;
 
 import com.annoflow.webhookstage.support.BundleProcess;
 import com.annoflow.webhookstage.support.CountingReceiver;
+import com.annoflow.webhookstage.support.PostgresOnly;
 import com.annoflow.webhookstage.support.TestDatabase;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,16 +20,13 @@ import org.junit.jupiter.api.Test;
  * every file ends in its next or failure stage, a repeated delivery carries the delivery id of its first, and no visit
  * exceeds its attempt budget by more than the attempt in flight.
  */
+@PostgresOnly
 class CrashRecoveryTest {
 
     private static final int FILES = 2000;
     private static final int KILLS = 3;
     private static final int BUDGET = 6;
 
-    @BeforeEach
-    void onPostgresOnly() {
-        Assumptions.assumeTrue(TestDatabase.isPostgres(), "several instances need PostgreSQL; runs in the postgresql execution");
-    }
 
     @Test
     void killedInstancesLoseNoFileAndKeepTheirDeliveryIdsAndBudgets() {

@@ -12,20 +12,16 @@ import java.util.regex.Pattern;
 
 import com.annoflow.webhookstage.support.BundleProcess;
 import com.annoflow.webhookstage.support.CountingReceiver;
+import com.annoflow.webhookstage.support.PostgresOnly;
 import com.annoflow.webhookstage.support.TestDatabase;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Several bundle JVMs on one PostgreSQL database share the queue without sharing a file, and the Quartz jobs. */
+@PostgresOnly
 class MultiInstanceTest {
 
     private static final int FILES = 3000;
 
-    @BeforeEach
-    void onPostgresOnly() {
-        Assumptions.assumeTrue(TestDatabase.isPostgres(), "several instances need PostgreSQL; runs in the postgresql execution");
-    }
 
     @Test
     void threeInstancesOnOneDatabaseDeliverEveryFileExactlyOnce() {

@@ -37,7 +37,9 @@ public final class BundleProcess implements AutoCloseable {
         return new BundleProcess(name, database, "src/test/resources/workflows/delivery.yaml")
                 .with("test.receiver", receiverUrl)
                 .with("test.closed-port", Integer.toString(Receiver.closedPort()))
-                .with("test.authorization", "Bearer test-token");
+                .with("test.authorization", "Bearer test-token")
+                .with("test.signing-secret", BundleUnderTest.SIGNING_SECRET)
+                .with("test.next-signing-secret", BundleUnderTest.NEXT_SIGNING_SECRET);
     }
 
     public String apiUrl(String path) {

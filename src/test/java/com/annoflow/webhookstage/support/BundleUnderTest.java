@@ -62,8 +62,14 @@ public final class BundleUnderTest implements AutoCloseable {
         return new BundleUnderTest("src/test/resources/workflows/delivery.yaml", database)
                 .with("test.receiver", receiver.baseUrl())
                 .with("test.closed-port", Integer.toString(Receiver.closedPort()))
-                .with("test.authorization", "Bearer test-token");
+                .with("test.authorization", "Bearer test-token")
+                .with("test.signing-secret", SIGNING_SECRET)
+                .with("test.next-signing-secret", NEXT_SIGNING_SECRET);
     }
+
+    /** The Standard Webhooks test vector's secret, and a second one for rotation. */
+    public static final String SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    public static final String NEXT_SIGNING_SECRET = "whsec_c2Vjb25kLXNlY3JldC1mb3Itcm90YXRpb24tdGVzdHM=";
 
     public BundleUnderTest with(String key, String value) {
         properties.put(key, value);

@@ -68,6 +68,8 @@ class WorkflowDefinitionLoaderTest {
             "misspelt field | type: webhook, ur: 'https://x.org', on_failure: next | workflow 'w', stage 'hook': unknown field 'ur'",
             "webhook field on a human stage | type: annotate, url: 'https://x.org' | workflow 'w', stage 'hook': unknown field 'url'",
             "unknown type | type: lambda | field 'type' = 'lambda' is not a stage type",
+            "signing secret without prefix | type: webhook, url: 'https://x.org', on_failure: next, signing_secret: 'hunter2hunter2' | field 'signing_secret' must start with whsec_",
+            "previous secret alone | type: webhook, url: 'https://x.org', on_failure: next, previous_signing_secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' | field 'previous_signing_secret' is set without 'signing_secret'",
             "unset secret | type: webhook, url: 'https://x.org', on_failure: next, authorization: '{{env:NO_SUCH_TOKEN_VARIABLE}}' | field 'authorization' refers to a property that is not set"
     })
     void anInvalidStageIsRefusedWithItsWorkflowStageAndFieldNamed(String why, String fields, String message) {
