@@ -89,7 +89,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         registry.bind("queue", queue);
         registry.bind("payloads", new PayloadBuilder(files, workflows, json));
         registry.bind("attempts", new Attempts(queue, deliveryLog, clock, settings.userAgent(),
-                settings.responseExcerptChars(), settings.retryAfterCap()));
+                settings.responseExcerptChars(), settings.retryAfterCap(), settings.maxPayloadBytes()));
         registry.bind("retryPolicy", new RetryPolicy());
         registry.bind("claimScheduler", claimScheduler);
         if (storage.isPostgres() && settings.notificationsEnabled()) {

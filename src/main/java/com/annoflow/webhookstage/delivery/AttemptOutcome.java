@@ -14,6 +14,8 @@ public enum AttemptOutcome {
     UNREACHABLE,
     /** The payload could not be built from the file's data; nothing was sent. */
     INVALID_PAYLOAD,
+    /** The payload is larger than webhook.max-payload-bytes; nothing was sent. */
+    PAYLOAD_TOO_LARGE,
     /** The attempt budget was already used up (by attempts before a crash); nothing was sent. */
     BUDGET_USED_UP
 }

@@ -13,6 +13,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 
 import com.annoflow.webhookstage.payload.InvalidPayloadException;
+import com.annoflow.webhookstage.payload.PayloadTooLargeException;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.LeaseLostException;
 import com.annoflow.webhookstage.queue.Visit;
@@ -46,16 +47,18 @@ public final class Attempts {
     private final String userAgent;
     private final int excerptChars;
     private final Duration retryAfterCap;
+    private final int maxPayloadBytes;
     private final java.util.Map<Long, WebhookSigner> signers = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Attempts(AssignmentQueue queue, DeliveryLog log, Clock clock, String userAgent, int excerptChars,
-            Duration retryAfterCap) {
+            Duration retryAfterCap, int maxPayloadBytes) {
         this.queue = queue;
         this.log = log;
         this.clock = clock;
         this.userAgent = userAgent;
         this.excerptChars = excerptChars;
         this.retryAfterCap = retryAfterCap;
+        this.maxPayloadBytes = maxPayloadBytes;
     }
 
     /** Counts the attempt (persisted, so a crash never refills the budget), renews the lease and sets the request headers. */
@@ -68,6 +71,13 @@ public final class Attempts {
                     "all " + made + " attempts were made before the bundle restarted", null));
             throw new DeliveryFailedException("attempt budget used up (" + made + " of " + stage.attemptBudget() + ")", false);
         }
+        Message request = exchange.getMessage();
+        // one byte array for the size check, the signature and the request: what is checked and signed is what is sent
+        byte[] body = request.getBody(byte[].class);
+        request.setBody(body);
+        if (body.length > maxPayloadBytes) {
+            throw new PayloadTooLargeException(body.length, maxPayloadBytes);
+        }
         if (!queue.startAttempt(visit, made)) {
             throw new LeaseLostException(visit);
         }
@@ -76,7 +86,6 @@ public final class Attempts {
         exchange.setProperty(STARTED, System.nanoTime());
         exchange.removeProperty(UNANSWERED);
 
-        Message request = exchange.getMessage();
         request.removeHeaders("*");
         request.setHeader(Exchange.HTTP_URI, stage.url().toString());
         request.setHeader(Exchange.HTTP_METHOD, "POST");
@@ -87,10 +96,7 @@ public final class Attempts {
             request.setHeader("Authorization", stage.authorization());
         }
         if (stage.isSigned()) {
-            // signed over the exact bytes sent, with this attempt's time
-            byte[] body = request.getBody(byte[].class);
             long timestamp = clock.instant().getEpochSecond();
-            request.setBody(body);
             request.setHeader("webhook-timestamp", Long.toString(timestamp));
             request.setHeader("webhook-signature", signers.computeIfAbsent(stage.id(),
                     id -> WebhookSigner.of(stage.signingSecrets())).sign(visit.deliveryId(), timestamp, body));
@@ -127,7 +133,7 @@ public final class Attempts {
         AttemptOutcome outcome = status >= 200 && status < 300 ? AttemptOutcome.DELIVERED
                 : status >= 400 && status < 500 && status != 408 && status != 429 ? AttemptOutcome.REJECTED
                 : AttemptOutcome.FAILED;
-        String reason = "HTTP " + status;
+        String reason = status == 413 ? "HTTP 413: the receiver refused the payload as too large" : "HTTP " + status;
         log.record(stage.id(), entry(visit, stage, attempt, outcome, status, durationMs,
                 outcome == AttemptOutcome.DELIVERED ? null : reason, excerpt));
         LOG.info("file {} stage {} delivery {} attempt {}/{}: HTTP {} in {} ms", visit.itemId(), stage.qualifiedName(),
@@ -158,8 +164,9 @@ public final class Attempts {
         StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
         int attempts = exchange.getProperty(ATTEMPTS_MADE, visit.attemptsMade(), Integer.class);
         if (cause instanceof InvalidPayloadException) {
-            log.record(stage.id(), entry(visit, stage, attempts + 1, AttemptOutcome.INVALID_PAYLOAD, null, 0,
-                    cause.getMessage(), null));
+            AttemptOutcome outcome = cause instanceof PayloadTooLargeException ? AttemptOutcome.PAYLOAD_TOO_LARGE
+                    : AttemptOutcome.INVALID_PAYLOAD;
+            log.record(stage.id(), entry(visit, stage, attempts + 1, outcome, null, 0, cause.getMessage(), null));
             LOG.warn("file {} stage {}: {}", visit.itemId(), stage.qualifiedName(), cause.getMessage());
         }
         exchange.setProperty(OUTCOME, "FAILED");
