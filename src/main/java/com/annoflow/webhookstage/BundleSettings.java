@@ -35,6 +35,9 @@ public record BundleSettings(
         String instanceId,
         String userAgent,
         boolean notificationsEnabled,
+        String ssrfAllow,
+        String trustStore,
+        String trustStorePassword,
         boolean demoEnabled,
         int demoFiles) {
 
@@ -71,6 +74,9 @@ public record BundleSettings(
                 r.text("instance-id", defaultInstanceId()),
                 "webhook-stage/" + version(),
                 Boolean.parseBoolean(r.text("notifications.enabled", "true")),
+                r.text("ssrf.allow", ""),
+                r.text("tls.trust-store", ""),
+                r.text("tls.trust-store-password", ""),
                 Boolean.parseBoolean(r.text("demo.enabled", "false")),
                 r.integer("demo.files", 3, 0, 1000));
         r.millis("backoff.initial-delay", 1000);

@@ -12,6 +12,8 @@ import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.delivery.RetryPolicy;
 import com.annoflow.webhookstage.demo.DemoRoutes;
 import com.annoflow.webhookstage.files.FileCatalog;
+import com.annoflow.webhookstage.outbound.OutboundHttp;
+import com.annoflow.webhookstage.outbound.TargetGuard;
 import com.annoflow.webhookstage.payload.PayloadBuilder;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.LeaseRecoveryRoutes;
@@ -81,6 +83,10 @@ public class WebhookStageConfiguration implements CamelConfiguration {
                 settings.leaseDuration(), settings.claimBatchSize(), settings.maxInFlight(), settings.concurrency(),
                 claimScheduler::wake);
         DeliveryLog deliveryLog = new DeliveryLog(storage);
+
+        TargetGuard guard = new TargetGuard(settings.ssrfAllow());
+        OutboundHttp.configure(context, guard, settings.trustStore(), settings.trustStorePassword(), settings.concurrency());
+        OutboundHttp.warnAboutBlockedStages(workflows.stages(), guard);
 
         Registry registry = context.getRegistry();
         // one ObjectMapper: camel-jackson's marshal in the routes picks up this single instance

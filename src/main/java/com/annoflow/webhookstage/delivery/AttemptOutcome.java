@@ -10,6 +10,8 @@ public enum AttemptOutcome {
     REJECTED,
     /** No answer within the stage's timeout. */
     TIMED_OUT,
+    /** The SSRF guard refused the address the URL resolves to; no connection was made. */
+    BLOCKED,
     /** No connection: refused, unknown host, reset. */
     UNREACHABLE,
     /** The payload could not be built from the file's data; nothing was sent. */

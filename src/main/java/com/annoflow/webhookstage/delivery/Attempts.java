@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 
+import com.annoflow.webhookstage.outbound.BlockedTargetException;
 import com.annoflow.webhookstage.payload.InvalidPayloadException;
 import com.annoflow.webhookstage.payload.PayloadTooLargeException;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
@@ -118,13 +119,14 @@ public final class Attempts {
         Exception unanswered = exchange.getProperty(UNANSWERED, Exception.class);
 
         if (unanswered != null) {
-            boolean timedOut = isTimeout(unanswered);
-            String error = describe(unanswered, stage);
-            log.record(stage.id(), entry(visit, stage, attempt, timedOut ? AttemptOutcome.TIMED_OUT : AttemptOutcome.UNREACHABLE,
-                    null, durationMs, error, null));
+            BlockedTargetException blocked = cause(unanswered, BlockedTargetException.class);
+            AttemptOutcome outcome = blocked != null ? AttemptOutcome.BLOCKED
+                    : isTimeout(unanswered) ? AttemptOutcome.TIMED_OUT : AttemptOutcome.UNREACHABLE;
+            String error = blocked != null ? "blocked: " + blocked.getMessage() : describe(unanswered, stage);
+            log.record(stage.id(), entry(visit, stage, attempt, outcome, null, durationMs, error, null));
             LOG.info("file {} stage {} delivery {} attempt {}/{}: {} after {} ms", visit.itemId(), stage.qualifiedName(),
                     visit.deliveryId(), attempt, stage.attemptBudget(), error, durationMs);
-            throw new DeliveryFailedException(error, true);
+            throw new DeliveryFailedException(error, blocked == null);
         }
 
         Message response = exchange.getMessage();
@@ -216,6 +218,15 @@ public final class Attempts {
             }
         }
         return Math.max(0, Math.min(millis, retryAfterCap.toMillis()));
+    }
+
+    private static <T extends Throwable> T cause(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
     }
 
     private static boolean isTimeout(Throwable e) {

@@ -36,6 +36,7 @@ public final class BundleProcess implements AutoCloseable {
     public static BundleProcess forDeliveryTests(String name, TestDatabase database, String receiverUrl) {
         return new BundleProcess(name, database, "src/test/resources/workflows/delivery.yaml")
                 .with("test.receiver", receiverUrl)
+                .with("test.receiver-port", receiverUrl.substring(receiverUrl.lastIndexOf(':') + 1))
                 .with("test.closed-port", Integer.toString(Receiver.closedPort()))
                 .with("test.authorization", "Bearer test-token")
                 .with("test.signing-secret", BundleUnderTest.SIGNING_SECRET)

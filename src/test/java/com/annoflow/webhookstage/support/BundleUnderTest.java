@@ -61,6 +61,7 @@ public final class BundleUnderTest implements AutoCloseable {
     public static BundleUnderTest forDeliveryTests(Receiver receiver, TestDatabase database) {
         return new BundleUnderTest("src/test/resources/workflows/delivery.yaml", database)
                 .with("test.receiver", receiver.baseUrl())
+                .with("test.receiver-port", Integer.toString(receiver.wiremock().port()))
                 .with("test.closed-port", Integer.toString(Receiver.closedPort()))
                 .with("test.authorization", "Bearer test-token")
                 .with("test.signing-secret", SIGNING_SECRET)
