@@ -38,6 +38,7 @@ public record BundleSettings(
         String ssrfAllow,
         String trustStore,
         String trustStorePassword,
+        String adminKey,
         boolean demoEnabled,
         int demoFiles) {
 
@@ -77,6 +78,7 @@ public record BundleSettings(
                 r.text("ssrf.allow", ""),
                 r.text("tls.trust-store", ""),
                 r.text("tls.trust-store-password", ""),
+                r.text("api.admin-key", ""),
                 Boolean.parseBoolean(r.text("demo.enabled", "false")),
                 r.integer("demo.files", 3, 0, 1000));
         r.millis("backoff.initial-delay", 1000);

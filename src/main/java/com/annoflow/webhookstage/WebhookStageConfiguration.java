@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
+import com.annoflow.webhookstage.access.ApiKeys;
 import com.annoflow.webhookstage.api.ApiRoutes;
 import com.annoflow.webhookstage.api.FileApi;
 import com.annoflow.webhookstage.delivery.Attempts;
@@ -108,7 +109,9 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         }
         context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval(), settings.instanceId()));
         context.addRoutes(new QueueSummaryRoutes(queue, settings.queueSummaryInterval()));
-        context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, json), json));
+        ApiKeys keys = new ApiKeys(storage, clock);
+        keys.ensureAdminKey(settings.adminKey());
+        context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, keys, json), keys, json));
         if (settings.demoEnabled()) {
             context.addRoutes(new DemoRoutes(files, queue, workflows, json, settings.demoFiles()));
         }

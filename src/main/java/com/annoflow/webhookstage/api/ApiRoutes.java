@@ -2,6 +2,8 @@ package com.annoflow.webhookstage.api;
 
 import java.util.Map;
 
+import com.annoflow.webhookstage.access.ApiKeys;
+import com.annoflow.webhookstage.access.Caller;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.LoggingLevel;
@@ -15,10 +17,12 @@ import org.apache.camel.model.rest.RestBindingMode;
 public final class ApiRoutes extends RouteBuilder {
 
     private final FileApi api;
+    private final ApiKeys keys;
     private final ObjectMapper json;
 
-    public ApiRoutes(FileApi api, ObjectMapper json) {
+    public ApiRoutes(FileApi api, ApiKeys keys, ObjectMapper json) {
         this.api = api;
+        this.keys = keys;
         this.json = json;
     }
 
@@ -38,18 +42,47 @@ public final class ApiRoutes extends RouteBuilder {
                 .post("/assignments").to("direct:api-assign")
                 .get("/files/{itemId}").to("direct:api-file")
                 .get("/files/{itemId}/deliveries").to("direct:api-file-deliveries")
-                .get("/workflows").to("direct:api-workflows");
+                .get("/workflows").to("direct:api-workflows")
+                .post("/keys").to("direct:api-create-key")
+                .get("/keys").to("direct:api-keys")
+                .delete("/keys/{name}").to("direct:api-revoke-key");
 
         from("direct:api-register-files").routeId("api-register-files")
-                .process(e -> answer(e, 201, api.register(e.getMessage().getBody(String.class))));
+                .process(e -> answer(e, 201, api.register(body(e), caller(e))));
         from("direct:api-assign").routeId("api-assign")
-                .process(e -> answer(e, 200, api.assign(e.getMessage().getBody(String.class), "api")));
+                .process(e -> answer(e, 200, api.assign(body(e), caller(e))));
         from("direct:api-file").routeId("api-file")
-                .process(e -> answer(e, 200, api.file(e.getMessage().getHeader("itemId", String.class))));
+                .process(e -> answer(e, 200, api.file(header(e, "itemId"), caller(e))));
         from("direct:api-file-deliveries").routeId("api-file-deliveries")
-                .process(e -> answer(e, 200, api.deliveries(e.getMessage().getHeader("itemId", String.class))));
+                .process(e -> answer(e, 200, api.deliveries(header(e, "itemId"), caller(e))));
         from("direct:api-workflows").routeId("api-workflows")
-                .process(e -> answer(e, 200, api.workflows()));
+                .process(e -> answer(e, 200, api.workflows(caller(e))));
+        from("direct:api-create-key").routeId("api-create-key")
+                .process(e -> answer(e, 201, api.createKey(body(e), caller(e))));
+        from("direct:api-keys").routeId("api-keys")
+                .process(e -> answer(e, 200, api.keys(caller(e))));
+        from("direct:api-revoke-key").routeId("api-revoke-key")
+                .process(e -> answer(e, 200, api.revokeKey(header(e, "name"), caller(e))));
+    }
+
+    /** Every request names its caller with {@code Authorization: Bearer <API key>}; the header is dropped at once. */
+    private Caller caller(Exchange exchange) {
+        String header = exchange.getMessage().getHeader("Authorization", String.class);
+        exchange.getMessage().removeHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
+            throw new ApiException(401, "Authorization: send 'Authorization: Bearer <API key>'; an admin creates keys"
+                                        + " with POST /api/keys");
+        }
+        return keys.find(header.substring(7).trim())
+                .orElseThrow(() -> new ApiException(401, "Authorization: unknown or revoked API key"));
+    }
+
+    private static String body(Exchange exchange) {
+        return exchange.getMessage().getBody(String.class);
+    }
+
+    private static String header(Exchange exchange, String name) {
+        return exchange.getMessage().getHeader(name, String.class);
     }
 
     private void answer(Exchange exchange, int status, Object body) throws Exception {

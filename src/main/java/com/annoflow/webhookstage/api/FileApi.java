@@ -6,12 +6,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
+import com.annoflow.webhookstage.access.ApiKeys;
+import com.annoflow.webhookstage.access.Caller;
+import com.annoflow.webhookstage.access.Role;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.files.RegisteredFile;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.AssignmentRefused;
 import com.annoflow.webhookstage.workflow.StageConfig;
+import com.annoflow.webhookstage.workflow.StageType;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,10 +32,12 @@ public final class FileApi {
     private final AssignmentQueue queue;
     private final WorkflowCatalog workflows;
     private final DeliveryLog deliveries;
+    private final ApiKeys keys;
     private final ObjectMapper json;
 
     public FileApi(FileCatalog files, AssignmentQueue queue, WorkflowCatalog workflows, DeliveryLog deliveries,
-            ObjectMapper json) {
+            ApiKeys keys, ObjectMapper json) {
+        this.keys = keys;
         this.files = files;
         this.queue = queue;
         this.workflows = workflows;
@@ -39,7 +45,8 @@ public final class FileApi {
         this.json = json;
     }
 
-    public Map<String, Object> register(String body) {
+    public Map<String, Object> register(String body, Caller caller) {
+        requireRole(caller, "register files", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
         List<RegisteredFile> registrations = new RegistrationReader().read(parse(body));
         List<String> ids = registrations.stream().map(f -> f.item().sourceInfo().itemId()).toList();
         List<String> taken = files.existing(ids);
@@ -51,7 +58,7 @@ public final class FileApi {
         return Map.of("registered", ids);
     }
 
-    public Map<String, Object> assign(String body, String assignedBy) {
+    public Map<String, Object> assign(String body, Caller caller) {
         JsonNode request = parse(body);
         List<String> problems = new ArrayList<>();
         String workflow = text(request, "workflow", problems);
@@ -74,8 +81,12 @@ public final class FileApi {
         }
         StageConfig stage = workflows.find(workflow, stageName).orElseThrow(() -> new ApiException(404,
                 "stage: workflow '" + workflow + "' has no stage '" + stageName + "'; see GET /api/workflows"));
+        List<String> distinct = List.copyOf(new LinkedHashSet<>(ids));
+        if (!caller.role().assignsAnywhere()) {
+            workerMayAssign(stage, distinct);
+        }
         try {
-            queue.assign(List.copyOf(new LinkedHashSet<>(ids)), stage, assignedBy);
+            queue.assign(distinct, stage, caller.name() + " (" + caller.role().name().toLowerCase() + ")");
         } catch (AssignmentRefused e) {
             throw new ApiException(e.status(), e.getMessage());
         }
@@ -86,11 +97,80 @@ public final class FileApi {
         return answer;
     }
 
-    public Object file(String itemId) {
+    /**
+     * The seed's rule for workers: they self-assign only in stages people work on, and only files that have passed
+     * through every webhook stage placed before that stage in the workflow.
+     */
+    private void workerMayAssign(StageConfig stage, List<String> itemIds) {
+        if (stage.type() != StageType.ANNOTATE && stage.type() != StageType.REVIEW) {
+            throw new ApiException(403, "stage: a worker may only self-assign files in annotate and review stages, not in"
+                                        + " the " + stage.type().label() + " stage '" + stage.name() + "'; ask a User,"
+                                        + " Admin or Workforce Manager");
+        }
+        List<StageConfig> webhooksBefore = workflows.stages().stream()
+                .filter(s -> s.workflow().equals(stage.workflow()) && s.type() == StageType.WEBHOOK
+                             && s.position() < stage.position())
+                .toList();
+        for (StageConfig webhook : webhooksBefore) {
+            List<String> notPassed = itemIds.stream().filter(id -> !queue.hasLeft(id, webhook.id())).toList();
+            if (!notPassed.isEmpty()) {
+                throw new ApiException(403, "file_ids: " + notPassed + " have not passed the webhook stage '" + webhook.name()
+                                            + "' yet; workers cannot self-assign them until they have (a User, Admin or"
+                                            + " Workforce Manager can)");
+            }
+        }
+    }
+
+    public Map<String, Object> createKey(String body, Caller caller) {
+        requireRole(caller, "manage API keys", Role.ADMIN);
+        JsonNode request = parse(body);
+        List<String> problems = new ArrayList<>();
+        String name = text(request, "name", problems);
+        String roleText = text(request, "role", problems);
+        if (!problems.isEmpty()) {
+            throw new ApiException(400, String.join("; ", problems));
+        }
+        Role role = Role.parse(roleText);
+        if (role == null) {
+            throw new ApiException(400, "role: '" + roleText + "' is not a role; use admin, user, workforce_manager or worker");
+        }
+        if (!name.matches("[A-Za-z0-9._-]{1,100}") || keys.exists(name)) {
+            throw new ApiException(keys.exists(name) ? 409 : 400, "name: '" + name + "' " + (keys.exists(name)
+                    ? "is taken; revoke it or pick another name" : "must be 1-100 letters, digits, '.', '_' or '-'"));
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("name", name);
+        answer.put("role", role.name().toLowerCase());
+        answer.put("key", keys.create(name, role));
+        answer.put("note", "store this key now: only its hash is kept");
+        return answer;
+    }
+
+    public Object keys(Caller caller) {
+        requireRole(caller, "manage API keys", Role.ADMIN);
+        return Map.of("keys", keys.list());
+    }
+
+    public Object revokeKey(String name, Caller caller) {
+        requireRole(caller, "manage API keys", Role.ADMIN);
+        if (!keys.revoke(name)) {
+            throw new ApiException(404, "name: no active key '" + name + "'");
+        }
+        return Map.of("revoked", name);
+    }
+
+    private static void requireRole(Caller caller, String what, Role... allowed) {
+        if (!List.of(allowed).contains(caller.role())) {
+            throw new ApiException(403, "role: a " + caller.role().name().toLowerCase() + " key may not " + what
+                                        + "; allowed: " + List.of(allowed).stream().map(r -> r.name().toLowerCase()).toList());
+        }
+    }
+
+    public Object file(String itemId, Caller caller) {
         return queue.status(itemId).orElseThrow(() -> notFound(itemId));
     }
 
-    public Object deliveries(String itemId) {
+    public Object deliveries(String itemId, Caller caller) {
         if (!files.exists(itemId)) {
             throw notFound(itemId);
         }
@@ -98,7 +178,7 @@ public final class FileApi {
     }
 
     /** The configured workflows; Authorization values are never shown, only whether one is set. */
-    public Object workflows() {
+    public Object workflows(Caller caller) {
         Map<String, List<Map<String, Object>>> byWorkflow = new LinkedHashMap<>();
         workflows.stages().stream()
                 .sorted(java.util.Comparator.comparing(StageConfig::workflow).thenComparing(StageConfig::position))

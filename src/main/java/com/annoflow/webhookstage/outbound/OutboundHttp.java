@@ -42,7 +42,10 @@ public final class OutboundHttp {
                     .setSslContext(sslContext(Path.of(trustStore), trustStorePassword)).buildClassic());
         }
         PoolingHttpClientConnectionManager manager = pool.build();
-        context.getComponent("http", HttpComponent.class).setClientConnectionManager(manager);
+        HttpComponent http = context.getComponent("http", HttpComponent.class);
+        http.setClientConnectionManager(manager);
+        // HttpClient would retry a 503 or 429 by itself, unseen: every attempt must be counted, logged and budgeted here
+        http.setAutomaticRetriesDisabled(true);
     }
 
     /** Start-up warning for stages whose URL the guard would refuse today; each attempt checks again. */

@@ -332,6 +332,13 @@ public final class AssignmentQueue {
         return n == null ? 0 : n;
     }
 
+    /** Whether the file ever moved out of the stage (delivered, or sent on after failing). */
+    public boolean hasLeft(String itemId, long stageId) {
+        Integer n = storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_transition WHERE item_id = ? AND from_stage_id = ?"
+                                                  + " AND reason IN ('DELIVERED', 'FAILED')", Integer.class, itemId, stageId);
+        return n != null && n > 0;
+    }
+
     public String instanceId() {
         return instanceId;
     }

@@ -13,18 +13,21 @@ import java.time.Duration;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.CapturedLogs;
 import com.annoflow.webhookstage.support.Receiver;
+import com.annoflow.webhookstage.support.TestDatabase;
 import com.annoflow.webhookstage.support.TestFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Authorization header reaches the receiver of the stage that configures it, no other, and never the logs (at
- * DEBUG, on success and on failure) nor the API.
+ * The Authorization header reaches the receiver of the stage that configures it, no other. No secret (Authorization
+ * value, signing secret, API key, database password) ever reaches the logs (at DEBUG, on success and on failure) or
+ * an API response.
  */
 class AuthorizationHeaderTest {
 
     private static final String SECRET = "Bearer sk-live-7f3a9c1e5b2d4f60";
+    private static final String DB_PASSWORD = "pw-3e8d1c0a9b7f";
 
     private static Receiver receiver;
     private static BundleUnderTest bundle;
@@ -32,12 +35,15 @@ class AuthorizationHeaderTest {
     private static String delivered;
     private static String rejected;
     private static String unauthenticated;
+    private static String signed;
 
     @BeforeAll
     static void deliverWithAndWithoutAuthorization() {
         logs = new CapturedLogs();
         receiver = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver)
+        // HSQLDB takes the password of the first connection to a new database; PostgreSQL (trust) ignores it
+        TestDatabase fresh = TestDatabase.fresh();
+        bundle = BundleUnderTest.forDeliveryTests(receiver, new TestDatabase(fresh.url(), fresh.user(), DB_PASSWORD))
                 .with("test.authorization", SECRET)
                 .start();
         delivered = TestFiles.newId();
@@ -51,10 +57,14 @@ class AuthorizationHeaderTest {
         }
         bundle.post("/api/assignments", TestFiles.assignment("auth", "hook", delivered, rejected));
         bundle.post("/api/assignments", TestFiles.assignment("flow", "send", unauthenticated));
+        signed = TestFiles.newId();
+        bundle.post("/api/files", TestFiles.registration(signed));
+        bundle.post("/api/assignments", TestFiles.assignment("signed", "rotating", signed));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertThat(bundle.stageOf(delivered)).isEqualTo("auth/complete ASSIGNED");
             assertThat(bundle.stageOf(rejected)).isEqualTo("auth/failed ASSIGNED");
             assertThat(bundle.stageOf(unauthenticated)).isEqualTo("flow/annotate ASSIGNED");
+            assertThat(bundle.stageOf(signed)).isEqualTo("signed/complete ASSIGNED");
         });
     }
 
@@ -80,16 +90,26 @@ class AuthorizationHeaderTest {
     }
 
     @Test
-    void theAuthorizationValueAppearsInNoLogLineEvenAtDebug() {
+    void noSecretAppearsInAnyLogLineEvenAtDebug() {
         assertThat(logs.lines()).hasSizeGreaterThan(100)
                 .anySatisfy(line -> assertThat(line).contains("HTTP 401"))
-                .noneSatisfy(line -> assertThat(line).contains("sk-live-7f3a9c1e5b2d4f60"));
+                .allSatisfy(line -> assertThat(line).doesNotContain("sk-live-7f3a9c1e5b2d4f60")
+                        .doesNotContain(secretPart(BundleUnderTest.SIGNING_SECRET))
+                        .doesNotContain(secretPart(BundleUnderTest.NEXT_SIGNING_SECRET))
+                        .doesNotContain(BundleUnderTest.ADMIN_KEY).doesNotContain(DB_PASSWORD));
+    }
+
+    /** A secret without its well-known whsec_ prefix. */
+    private static String secretPart(String secret) {
+        return secret.substring("whsec_".length());
     }
 
     @Test
     void theApiShowsOnlyThatAnAuthorizationIsConfigured() {
         String workflows = bundle.get("/api/workflows").body();
-        assertThat(workflows).contains("\"authorization\":\"configured\"").doesNotContain("sk-live");
+        assertThat(workflows).contains("\"authorization\":\"configured\"").doesNotContain("sk-live")
+                .contains("\"signing\":\"2 secret(s)\"").doesNotContain(secretPart(BundleUnderTest.SIGNING_SECRET));
+        assertThat(bundle.get("/api/keys").body()).doesNotContain(BundleUnderTest.ADMIN_KEY);
         assertThat(bundle.get("/api/files/" + rejected + "/deliveries").body()).contains("401").doesNotContain("sk-live");
         assertThat(bundle.get("/api/files/" + rejected).body()).doesNotContain("sk-live");
     }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.annoflow.webhookstage.support.BundleProcess;
+import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.TestFiles;
 
 /** Registers and assigns many files through a bundle process's HTTP API, as an operator's script would. */
@@ -55,6 +56,7 @@ final class Api {
         try {
             return HTTP.send(HttpRequest.newBuilder(URI.create(bundle.apiUrl(path))).timeout(Duration.ofSeconds(30))
                     .header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + BundleUnderTest.ADMIN_KEY)
                     .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                             : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (Exception e) {

@@ -29,6 +29,7 @@ public final class BundleProcess implements AutoCloseable {
         with("webhook.db.password", database.password());
         with("webhook.demo.enabled", "false");
         with("webhook.instance-id", name);
+        with("webhook.api.admin-key", BundleUnderTest.ADMIN_KEY);
         with("camel.server.port", Integer.toString(BundleUnderTest.freePort()));
     }
 

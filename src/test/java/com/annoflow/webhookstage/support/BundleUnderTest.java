@@ -51,6 +51,7 @@ public final class BundleUnderTest implements AutoCloseable {
         with("webhook.lease-duration", "30s");
         with("webhook.lease-recovery-interval", "500ms");
         with("camel.main.shutdownTimeout", "5");
+        with("webhook.api.admin-key", ADMIN_KEY);
     }
 
     /** The bundle on {@code workflows/delivery.yaml}, its stages pointing at {@code receiver}. */
@@ -101,13 +102,30 @@ public final class BundleUnderTest implements AutoCloseable {
         return "http://127.0.0.1:" + apiPort + path;
     }
 
+    /** The admin key every test bundle is configured with. */
+    public static final String ADMIN_KEY = "test-admin-key";
+
     public HttpResponse<String> post(String path, String json) {
-        return send(HttpRequest.newBuilder(URI.create(apiUrl(path))).timeout(Duration.ofSeconds(10))
+        return post(path, json, ADMIN_KEY);
+    }
+
+    /** With {@code key} null, the request carries no Authorization header. */
+    public HttpResponse<String> post(String path, String json, String key) {
+        return send(authorized(HttpRequest.newBuilder(URI.create(apiUrl(path))), key).timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
     public HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(apiUrl(path))).timeout(Duration.ofSeconds(10)).GET().build());
+        return get(path, ADMIN_KEY);
+    }
+
+    public HttpResponse<String> get(String path, String key) {
+        return send(authorized(HttpRequest.newBuilder(URI.create(apiUrl(path))), key).timeout(Duration.ofSeconds(10))
+                .GET().build());
+    }
+
+    private static HttpRequest.Builder authorized(HttpRequest.Builder request, String key) {
+        return key == null ? request : request.header("Authorization", "Bearer " + key);
     }
 
     private HttpResponse<String> send(HttpRequest request) {
