@@ -244,6 +244,10 @@ public final class Attempts {
             return "no answer within the stage timeout of " + stage.timeoutMillis() + " ms";
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return "TLS handshake with " + stage.url().getHost() + " failed (" + t.getMessage() + "); a receiver behind"
+                       + " a private CA needs that CA in webhook.tls.trust-store";
+            }
             if (t instanceof ConnectException) {
                 return "connection refused by " + stage.url().getHost();
             }
