@@ -73,13 +73,26 @@ public final class BundleUnderTest implements AutoCloseable {
     public static final String SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     public static final String NEXT_SIGNING_SECRET = "whsec_c2Vjb25kLXNlY3JldC1mb3Itcm90YXRpb24tdGVzdHM=";
 
+    private String secretsFile;
+
+    /** As if started with WEBHOOK_SECRETS_FILE naming {@code file}. */
+    public BundleUnderTest withSecretsFile(String file) {
+        this.secretsFile = file;
+        return this;
+    }
+
+    public BundleUnderTest without(String key) {
+        properties.remove(key);
+        return this;
+    }
+
     public BundleUnderTest with(String key, String value) {
         properties.put(key, value);
         return this;
     }
 
     public BundleUnderTest start() {
-        main.setPropertyPlaceholderLocations(WebhookStageMain.PROPERTIES);
+        main.setPropertyPlaceholderLocations(WebhookStageMain.propertyLocations(secretsFile));
         properties.forEach(main::addOverrideProperty);
         try {
             main.start();
