@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 
 import com.annoflow.webhookstage.support.BundleUnderTest;
+import com.annoflow.webhookstage.support.CapturedLogs;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ class SsrfGuardTest {
 
     @Test
     void withoutAnAllowListLoopbackIsBlockedByAddressAndByNameAndNothingIsSent() {
-        try (Receiver receiver = new Receiver().start();
+        try (CapturedLogs logs = new CapturedLogs(); Receiver receiver = new Receiver().start();
                 BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).with("webhook.ssrf.allow", "").start()) {
             String byAddress = assign(bundle, "by-address");
             String byName = assign(bundle, "by-name");
@@ -30,6 +31,8 @@ class SsrfGuardTest {
                             .contains("loopback").contains("webhook.ssrf.allow")));
             assertThat(bundle.attempts(byAddress)).singleElement().satisfies(a -> assertThat(a).containsEntry("OUTCOME", "BLOCKED"));
             assertThat(receiver.wiremock().getAllServeEvents()).isEmpty();
+            assertThat(logs.lines()).anySatisfy(line -> assertThat(line)
+                    .contains("stage ssrf/by-name cannot deliver as configured").contains("loopback"));
         }
     }
 
