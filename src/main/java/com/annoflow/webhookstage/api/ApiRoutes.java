@@ -45,7 +45,9 @@ public final class ApiRoutes extends RouteBuilder {
                 .get("/workflows").to("direct:api-workflows")
                 .post("/keys").to("direct:api-create-key")
                 .get("/keys").to("direct:api-keys")
-                .delete("/keys/{name}").to("direct:api-revoke-key");
+                .delete("/keys/{name}").to("direct:api-revoke-key")
+                .get("/workflows/{workflow}/stages/{stage}/deliveries").to("direct:api-stage-deliveries")
+                .post("/redeliveries").to("direct:api-redeliver");
 
         from("direct:api-register-files").routeId("api-register-files")
                 .process(e -> answer(e, 201, api.register(body(e), caller(e))));
@@ -63,6 +65,15 @@ public final class ApiRoutes extends RouteBuilder {
                 .process(e -> answer(e, 200, api.keys(caller(e))));
         from("direct:api-revoke-key").routeId("api-revoke-key")
                 .process(e -> answer(e, 200, api.revokeKey(header(e, "name"), caller(e))));
+        stageAndRedeliveryRoutes();
+    }
+
+    private void stageAndRedeliveryRoutes() {
+        from("direct:api-stage-deliveries").routeId("api-stage-deliveries")
+                .process(e -> answer(e, 200, api.stageDeliveries(header(e, "workflow"), header(e, "stage"),
+                        header(e, "since"), caller(e))));
+        from("direct:api-redeliver").routeId("api-redeliver")
+                .process(e -> answer(e, 200, api.redeliver(body(e), caller(e))));
     }
 
     /** Every request names its caller with {@code Authorization: Bearer <API key>}; the header is dropped at once. */

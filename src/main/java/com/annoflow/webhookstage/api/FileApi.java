@@ -177,6 +177,71 @@ public final class FileApi {
         return Map.of("item_id", itemId, "attempts", deliveries.forFile(itemId));
     }
 
+    /** Attempts of one webhook stage since a time (default: the last 24 hours), newest first. */
+    public Object stageDeliveries(String workflow, String stageName, String since, Caller caller) {
+        StageConfig stage = webhookStage(workflow, stageName);
+        java.time.Instant from = since == null || since.isBlank() ? java.time.Instant.now().minus(java.time.Duration.ofDays(1))
+                : instant(since, "since");
+        return Map.of("workflow", workflow, "stage", stageName, "since", from.toString(),
+                "attempts", deliveries.forStage(stage.id(), from, 500));
+    }
+
+    /**
+     * Sends files through a webhook stage again, as a new visit (new delivery id, full budget): the files named, or every
+     * file whose latest visit of the stage failed since a time.
+     */
+    public Map<String, Object> redeliver(String body, Caller caller) {
+        requireRole(caller, "redeliver files", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
+        JsonNode request = parse(body);
+        List<String> problems = new ArrayList<>();
+        String workflow = text(request, "workflow", problems);
+        String stageName = text(request, "stage", problems);
+        if (!problems.isEmpty()) {
+            throw new ApiException(400, String.join("; ", problems));
+        }
+        StageConfig stage = webhookStage(workflow, stageName);
+        List<String> ids = new ArrayList<>();
+        if (request.hasNonNull("file_ids") == request.hasNonNull("failed_since")) {
+            throw new ApiException(400, "body: send either file_ids (a list of item ids) or failed_since (an ISO-8601 time"
+                                        + " such as 2026-11-26T00:00:00Z), not both and not neither");
+        }
+        if (request.hasNonNull("file_ids")) {
+            if (!request.get("file_ids").isArray() || request.get("file_ids").isEmpty()) {
+                throw new ApiException(400, "file_ids: a non-empty list of item ids");
+            }
+            request.get("file_ids").forEach(id -> ids.add(id.asText()));
+        } else {
+            ids.addAll(queue.failedSince(stage.id(), instant(request.get("failed_since").asText(), "failed_since")));
+        }
+        if (!ids.isEmpty()) {
+            try {
+                queue.assign(List.copyOf(new LinkedHashSet<>(ids)), stage,
+                        caller.name() + " (" + caller.role().name().toLowerCase() + ", redelivery)");
+            } catch (AssignmentRefused e) {
+                throw new ApiException(e.status(), e.getMessage());
+            }
+        }
+        return Map.of("redelivered", ids, "workflow", workflow, "stage", stageName);
+    }
+
+    private StageConfig webhookStage(String workflow, String stageName) {
+        StageConfig stage = workflows.find(workflow, stageName).orElseThrow(() -> new ApiException(404,
+                "stage: workflow '" + workflow + "' has no stage '" + stageName + "'; see GET /api/workflows"));
+        if (stage.type() != StageType.WEBHOOK) {
+            throw new ApiException(400, "stage: '" + stageName + "' is a " + stage.type().label()
+                                        + " stage; deliveries belong to webhook stages");
+        }
+        return stage;
+    }
+
+    private static java.time.Instant instant(String text, String field) {
+        try {
+            return java.time.Instant.parse(text.trim());
+        } catch (RuntimeException e) {
+            throw new ApiException(400, field + ": '" + text + "' is not an ISO-8601 UTC time such as 2026-11-26T00:00:00Z");
+        }
+    }
+
     /** The configured workflows; Authorization values are never shown, only whether one is set. */
     public Object workflows(Caller caller) {
         Map<String, List<Map<String, Object>>> byWorkflow = new LinkedHashMap<>();

@@ -23,14 +23,24 @@ public final class DeliveryLog {
     }
 
     public List<DeliveryAttempt> forFile(String itemId) {
+        return query("a.item_id = ? ORDER BY a.id", itemId);
+    }
+
+    /** The newest attempts of a stage since a time, newest first, at most {@code limit}. */
+    public List<DeliveryAttempt> forStage(long stageId, java.time.Instant since, int limit) {
+        return query("a.stage_id = ? AND a.attempted_at >= ? ORDER BY a.id DESC FETCH FIRST " + limit + " ROWS ONLY",
+                stageId, Storage.utc(since));
+    }
+
+    private List<DeliveryAttempt> query(String condition, Object... args) {
         return storage.jdbc().query("SELECT a.*, s.workflow_name, s.name AS stage_name FROM delivery_attempt a"
-                                    + " JOIN stage s ON s.id = a.stage_id WHERE a.item_id = ? ORDER BY a.id", (rs, n) -> {
+                                    + " JOIN stage s ON s.id = a.stage_id WHERE " + condition, (rs, n) -> {
             return new DeliveryAttempt(rs.getString("item_id"), rs.getString("workflow_name"), rs.getString("stage_name"),
                     rs.getString("delivery_id"),
                     rs.getInt("attempt"), rs.getString("url"), AttemptOutcome.valueOf(rs.getString("outcome")),
                     (Integer) rs.getObject("http_status"), rs.getLong("duration_ms"), rs.getString("error"),
                     rs.getString("response_excerpt"), Storage.instant(rs.getObject("attempted_at")));
-        }, itemId);
+        }, args);
     }
 
     /** Scheme, host, port and path only: query strings and user info often carry tokens. */

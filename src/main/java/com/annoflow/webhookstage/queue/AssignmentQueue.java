@@ -332,6 +332,19 @@ public final class AssignmentQueue {
         return n == null ? 0 : n;
     }
 
+    /**
+     * Files whose latest move out of the stage was a failure at or after {@code since}, and that are not in it now:
+     * the candidates for "redeliver every file that failed this stage since T".
+     */
+    public List<String> failedSince(long stageId, Instant since) {
+        return storage.jdbc().queryForList(
+                "SELECT t.item_id FROM stage_transition t JOIN assignment a ON a.item_id = t.item_id"
+                + " WHERE t.from_stage_id = ? AND t.reason = 'FAILED' AND t.moved_at >= ? AND a.stage_id <> ?"
+                + " AND t.id = (SELECT MAX(l.id) FROM stage_transition l WHERE l.item_id = t.item_id AND l.from_stage_id = ?)"
+                + " ORDER BY t.id",
+                String.class, stageId, Storage.utc(since), stageId, stageId);
+    }
+
     /** Whether the file ever moved out of the stage (delivered, or sent on after failing). */
     public boolean hasLeft(String itemId, long stageId) {
         Integer n = storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_transition WHERE item_id = ? AND from_stage_id = ?"
