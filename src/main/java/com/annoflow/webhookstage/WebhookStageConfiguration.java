@@ -23,6 +23,7 @@ import com.annoflow.webhookstage.queue.QueueNotifications;
 import com.annoflow.webhookstage.queue.QueueSummaryRoutes;
 import com.annoflow.webhookstage.queue.WakeableScheduler;
 import com.annoflow.webhookstage.storage.ClusteredJobs;
+import com.annoflow.webhookstage.storage.DatabaseHealthCheck;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
@@ -85,6 +86,10 @@ public class WebhookStageConfiguration implements CamelConfiguration {
                 claimScheduler::wake);
         DeliveryLog deliveryLog = new DeliveryLog(storage);
 
+        org.apache.camel.health.HealthCheckRegistry health = org.apache.camel.health.HealthCheckRegistry.get(context);
+        if (health != null) {
+            health.register(new DatabaseHealthCheck(storage));
+        }
         TargetGuard guard = new TargetGuard(settings.ssrfAllow());
         OutboundHttp.configure(context, guard, settings.trustStore(), settings.trustStorePassword(), settings.concurrency());
         OutboundHttp.warnAboutBlockedStages(workflows.stages(), guard);

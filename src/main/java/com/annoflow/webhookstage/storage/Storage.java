@@ -43,6 +43,8 @@ public final class Storage extends ServiceSupport {
         config.setMaximumPoolSize(poolSize);
         config.setMinimumIdle(Math.min(2, poolSize));
         config.setConnectionTimeout(10_000);
+        // fail fast instead of waiting for the database at start-up only; the health check reports outages later
+        config.setInitializationFailTimeout(10_000);
         this.dataSource = new HikariDataSource(config);
         this.jdbc = new JdbcTemplate(dataSource);
         this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));

@@ -31,6 +31,7 @@ public final class BundleProcess implements AutoCloseable {
         with("webhook.instance-id", name);
         with("webhook.api.admin-key", BundleUnderTest.ADMIN_KEY);
         with("camel.server.port", Integer.toString(BundleUnderTest.freePort()));
+        with("camel.management.port", Integer.toString(BundleUnderTest.freePort()));
     }
 
     /** The bundle on {@code workflows/delivery.yaml}, its stages pointing at {@code receiverUrl}. */

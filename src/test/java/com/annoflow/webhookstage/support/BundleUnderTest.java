@@ -26,6 +26,7 @@ public final class BundleUnderTest implements AutoCloseable {
     private final Main main = new Main();
     private final Map<String, String> properties = new LinkedHashMap<>();
     private final int apiPort;
+    private final int managementPort = freePort();
     private final TestDatabase database;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private JdbcTemplate jdbc;
@@ -42,6 +43,7 @@ public final class BundleUnderTest implements AutoCloseable {
         with("webhook.db.user", database.user());
         with("webhook.db.password", database.password());
         with("camel.server.port", Integer.toString(apiPort));
+        with("camel.management.port", Integer.toString(managementPort));
         with("webhook.demo.enabled", "false");
         with("webhook.poll-interval", "100");
         with("webhook.backoff.initial-delay", "50");
@@ -109,6 +111,10 @@ public final class BundleUnderTest implements AutoCloseable {
 
     public JdbcTemplate jdbc() {
         return jdbc;
+    }
+
+    public String managementUrl(String path) {
+        return "http://127.0.0.1:" + managementPort + path;
     }
 
     public String apiUrl(String path) {
