@@ -13,6 +13,7 @@ import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.delivery.RetryPolicy;
 import com.annoflow.webhookstage.demo.DemoRoutes;
 import com.annoflow.webhookstage.files.FileCatalog;
+import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.outbound.OutboundHttp;
 import com.annoflow.webhookstage.outbound.TargetGuard;
 import com.annoflow.webhookstage.payload.PayloadBuilder;
@@ -32,7 +33,10 @@ import com.annoflow.webhookstage.workflow.WorkflowSync;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelConfiguration;
+import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
 import org.slf4j.Logger;
@@ -95,13 +99,21 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         OutboundHttp.warnAboutBlockedStages(workflows.stages(), guard);
 
         Registry registry = context.getRegistry();
+        // Camel's /observe/metrics serves the registry camel-micrometer-prometheus binds; add ours to it
+        io.micrometer.core.instrument.MeterRegistry meters = registry.lookupByNameAndType(
+                MicrometerConstants.METRICS_REGISTRY_NAME, io.micrometer.core.instrument.MeterRegistry.class);
+        if (meters == null) {
+            meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            registry.bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
+        }
+        WebhookMetrics metrics = new WebhookMetrics(meters, storage, workflows);
         // one ObjectMapper: camel-jackson's marshal in the routes picks up this single instance
         registry.bind("jsonMapper", json);
         registry.bind("webhookDataSource", storage.dataSource());
         registry.bind("queue", queue);
         registry.bind("payloads", new PayloadBuilder(files, workflows, json));
         registry.bind("attempts", new Attempts(queue, deliveryLog, clock, settings.userAgent(),
-                settings.responseExcerptChars(), settings.retryAfterCap(), settings.maxPayloadBytes()));
+                settings.responseExcerptChars(), settings.retryAfterCap(), settings.maxPayloadBytes(), metrics));
         registry.bind("retryPolicy", new RetryPolicy());
         registry.bind("claimScheduler", claimScheduler);
         if (storage.isPostgres() && settings.notificationsEnabled()) {
@@ -112,7 +124,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         if (storage.isPostgres()) {
             ClusteredJobs.configure(context, storage, settings.instanceId());
         }
-        context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval(), settings.instanceId()));
+        context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval(), settings.instanceId(), metrics));
         context.addRoutes(new QueueSummaryRoutes(queue, settings.queueSummaryInterval()));
         ApiKeys keys = new ApiKeys(storage, clock);
         keys.ensureAdminKey(settings.adminKey());

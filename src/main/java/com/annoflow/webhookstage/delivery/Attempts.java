@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 
+import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.outbound.BlockedTargetException;
 import com.annoflow.webhookstage.payload.InvalidPayloadException;
 import com.annoflow.webhookstage.payload.PayloadTooLargeException;
@@ -49,10 +50,11 @@ public final class Attempts {
     private final int excerptChars;
     private final Duration retryAfterCap;
     private final int maxPayloadBytes;
+    private final WebhookMetrics metrics;
     private final java.util.Map<Long, WebhookSigner> signers = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Attempts(AssignmentQueue queue, DeliveryLog log, Clock clock, String userAgent, int excerptChars,
-            Duration retryAfterCap, int maxPayloadBytes) {
+            Duration retryAfterCap, int maxPayloadBytes, WebhookMetrics metrics) {
         this.queue = queue;
         this.log = log;
         this.clock = clock;
@@ -60,6 +62,7 @@ public final class Attempts {
         this.excerptChars = excerptChars;
         this.retryAfterCap = retryAfterCap;
         this.maxPayloadBytes = maxPayloadBytes;
+        this.metrics = metrics;
     }
 
     /** Counts the attempt (persisted, so a crash never refills the budget), renews the lease and sets the request headers. */
@@ -124,6 +127,7 @@ public final class Attempts {
                     : isTimeout(unanswered) ? AttemptOutcome.TIMED_OUT : AttemptOutcome.UNREACHABLE;
             String error = blocked != null ? "blocked: " + blocked.getMessage() : describe(unanswered, stage);
             log.record(stage.id(), entry(visit, stage, attempt, outcome, null, durationMs, error, null));
+            metrics.attempt(stage, outcome.name(), durationMs);
             LOG.info("file {} stage {} delivery {} attempt {}/{}: {} after {} ms", visit.itemId(), stage.qualifiedName(),
                     visit.deliveryId(), attempt, stage.attemptBudget(), error, durationMs);
             throw new DeliveryFailedException(error, blocked == null);
@@ -138,6 +142,7 @@ public final class Attempts {
         String reason = status == 413 ? "HTTP 413: the receiver refused the payload as too large" : "HTTP " + status;
         log.record(stage.id(), entry(visit, stage, attempt, outcome, status, durationMs,
                 outcome == AttemptOutcome.DELIVERED ? null : reason, excerpt));
+        metrics.attempt(stage, outcome.name(), durationMs);
         LOG.info("file {} stage {} delivery {} attempt {}/{}: HTTP {} in {} ms", visit.itemId(), stage.qualifiedName(),
                 visit.deliveryId(), attempt, stage.attemptBudget(), status, durationMs);
         if (outcome == AttemptOutcome.DELIVERED) {
@@ -155,6 +160,7 @@ public final class Attempts {
 
     /** The visit succeeded: say so for the router and the transition history. */
     public void delivered(Exchange exchange) {
+        metrics.visitEnded(exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class), "DELIVERED");
         exchange.setProperty(OUTCOME, "DELIVERED");
         exchange.setProperty(OUTCOME_DETAIL, "delivered on attempt " + exchange.getProperty(ATTEMPTS_MADE, Integer.class));
     }
@@ -171,6 +177,7 @@ public final class Attempts {
             log.record(stage.id(), entry(visit, stage, attempts + 1, outcome, null, 0, cause.getMessage(), null));
             LOG.warn("file {} stage {}: {}", visit.itemId(), stage.qualifiedName(), cause.getMessage());
         }
+        metrics.visitEnded(stage, "FAILED");
         exchange.setProperty(OUTCOME, "FAILED");
         exchange.setProperty(OUTCOME_DETAIL, cause.getMessage() + " after " + attempts + " attempt(s)");
     }

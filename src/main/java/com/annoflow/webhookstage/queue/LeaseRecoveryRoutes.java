@@ -3,6 +3,7 @@ package com.annoflow.webhookstage.queue;
 import java.time.Clock;
 import java.time.Duration;
 
+import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.storage.Storage;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
@@ -16,8 +17,10 @@ public final class LeaseRecoveryRoutes extends RouteBuilder {
     private final Clock clock;
     private final Duration interval;
     private final String instanceId;
+    private final WebhookMetrics metrics;
 
-    public LeaseRecoveryRoutes(Clock clock, Duration interval, String instanceId) {
+    public LeaseRecoveryRoutes(Clock clock, Duration interval, String instanceId, WebhookMetrics metrics) {
+        this.metrics = metrics;
         this.clock = clock;
         this.interval = interval;
         this.instanceId = instanceId;
@@ -32,6 +35,7 @@ public final class LeaseRecoveryRoutes extends RouteBuilder {
                 .to("sql:UPDATE assignment SET status = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL, updated_at = :#now"
                     + " WHERE status = 'SENDING' AND lease_expires_at < :#now?dataSource=#webhookDataSource")
                 .filter(header("CamelSqlUpdateCount").isGreaterThan(0))
+                    .process(e -> metrics.leasesRecovered(e.getMessage().getHeader("CamelSqlUpdateCount", Integer.class)))
                     .log(LoggingLevel.WARN, "webhook.queue",
                             "${header.CamelSqlUpdateCount} file(s) whose lease expired went back to the queue");
     }

@@ -1,0 +1,103 @@
+package com.annoflow.webhookstage.operations;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.annoflow.webhookstage.support.BundleUnderTest;
+import com.annoflow.webhookstage.support.Receiver;
+import com.annoflow.webhookstage.support.TestFiles;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** /observe/metrics moves as deliveries happen: attempts, outcomes, latency, queue depth. */
+class MetricsTest {
+
+    private static Receiver receiver;
+    private static BundleUnderTest bundle;
+
+    @BeforeAll
+    static void start() {
+        receiver = new Receiver().start();
+        bundle = BundleUnderTest.forDeliveryTests(receiver).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        bundle.close();
+        receiver.close();
+    }
+
+    @Test
+    void deliveriesAttemptsAndTheirLatencyAreCounted() {
+        double deliveredBefore = value("webhook_deliveries_total", "outcome=\"DELIVERED\",stage=\"send\",workflow=\"flow\"");
+        double rejectedBefore = value("webhook_attempts_total", "outcome=\"REJECTED\",stage=\"send\",workflow=\"flow\"");
+        String ok = deliver(200);
+        String refused = deliver(404);
+        await().atMost(Duration.ofSeconds(20)).until(() -> "flow/annotate ASSIGNED".equals(bundle.stageOf(ok))
+                                                           && "flow/webhook-failed ASSIGNED".equals(bundle.stageOf(refused)));
+
+        assertThat(value("webhook_deliveries_total", "outcome=\"DELIVERED\",stage=\"send\",workflow=\"flow\""))
+                .isEqualTo(deliveredBefore + 1);
+        assertThat(value("webhook_attempts_total", "outcome=\"REJECTED\",stage=\"send\",workflow=\"flow\""))
+                .isEqualTo(rejectedBefore + 1);
+        assertThat(value("webhook_deliveries_total", "outcome=\"FAILED\",stage=\"send\",workflow=\"flow\"")).isPositive();
+        assertThat(metrics()).contains("webhook_attempt_duration_seconds_bucket{stage=\"send\",workflow=\"flow\"");
+    }
+
+    @Test
+    void theQueueDepthShowsAFileBeingSent() {
+        String id = TestFiles.newId();
+        // a receiver that takes 4 s to answer keeps the file SENDING long enough for the 2 s gauge snapshot to see it
+        receiver.wiremock().stubFor(post(urlPathEqualTo("/send"))
+                .withRequestBody(matchingJsonPath("$.item.source_info.item_id", equalTo(id)))
+                .willReturn(aResponse().withStatus(200).withFixedDelay(4000)));
+        bundle.post("/api/files", TestFiles.registration(id));
+        bundle.post("/api/assignments", TestFiles.assignment("flow", "send", id));
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250))
+                .until(() -> value("webhook_queue_files", "stage=\"send\",status=\"SENDING\",workflow=\"flow\"") >= 1);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250))
+                .until(() -> value("webhook_queue_oldest_age_seconds", "stage=\"send\",workflow=\"flow\"") >= 1.0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> "flow/annotate ASSIGNED".equals(bundle.stageOf(id)));
+    }
+
+    private static String deliver(int status) {
+        String id = TestFiles.newId();
+        receiver.wiremock().stubFor(post(urlPathEqualTo("/send"))
+                .withRequestBody(matchingJsonPath("$.item.source_info.item_id", equalTo(id)))
+                .willReturn(aResponse().withStatus(status)));
+        bundle.post("/api/files", TestFiles.registration(id));
+        bundle.post("/api/assignments", TestFiles.assignment("flow", "send", id));
+        return id;
+    }
+
+    private static double value(String metric, String labels) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(metric + "{" + labels) + "[^}]*\\} ([0-9.eE+-]+)$").matcher(metrics());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    private static String metrics() {
+        try {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(bundle.managementUrl("/observe/metrics"))).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            return response.body();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
