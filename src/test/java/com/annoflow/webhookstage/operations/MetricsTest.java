@@ -74,6 +74,21 @@ class MetricsTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> "flow/annotate ASSIGNED".equals(bundle.stageOf(id)));
     }
 
+    @Test
+    void aRecoveredLeaseIsCounted() {
+        double before = value("webhook_leases_recovered_total", "");
+        String id = TestFiles.newId();
+        bundle.post("/api/files", TestFiles.registration(id));
+        bundle.post("/api/assignments", TestFiles.assignment("flow", "annotate", id));
+        long stageId = bundle.jdbc().queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'",
+                Long.class);
+        bundle.jdbc().update("UPDATE assignment SET stage_id = ?, status = 'SENDING', delivery_id = 'msg_1', lease_owner = 'gone',"
+                             + " lease_expires_at = ? WHERE item_id = ?", stageId, java.time.OffsetDateTime.now().minusMinutes(1), id);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> "flow/annotate ASSIGNED".equals(bundle.stageOf(id)));
+        assertThat(value("webhook_leases_recovered_total", "")).isGreaterThanOrEqualTo(before + 1);
+    }
+
     private static String deliver(int status) {
         String id = TestFiles.newId();
         receiver.wiremock().stubFor(post(urlPathEqualTo("/send"))
@@ -85,8 +100,10 @@ class MetricsTest {
     }
 
     private static double value(String metric, String labels) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(metric + "{" + labels) + "[^}]*\\} ([0-9.eE+-]+)$").matcher(metrics());
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        String selector = labels.isEmpty() ? Pattern.quote(metric) + "(\\{[^}]*\\})?"
+                : Pattern.quote(metric + "{" + labels) + "[^}]*\\}";
+        Matcher m = Pattern.compile("(?m)^" + selector + " ([0-9.eE+-]+)$").matcher(metrics());
+        return m.find() ? Double.parseDouble(m.group(m.groupCount())) : 0;
     }
 
     private static String metrics() {
