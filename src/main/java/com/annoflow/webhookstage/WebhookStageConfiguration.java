@@ -10,6 +10,7 @@ import com.annoflow.webhookstage.api.ApiRoutes;
 import com.annoflow.webhookstage.api.FileApi;
 import com.annoflow.webhookstage.delivery.Attempts;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
+import com.annoflow.webhookstage.delivery.Ping;
 import com.annoflow.webhookstage.delivery.RetryPolicy;
 import com.annoflow.webhookstage.demo.DemoRoutes;
 import com.annoflow.webhookstage.files.FileCatalog;
@@ -112,8 +113,9 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         registry.bind("webhookDataSource", storage.dataSource());
         registry.bind("queue", queue);
         registry.bind("payloads", new PayloadBuilder(files, workflows, json));
-        registry.bind("attempts", new Attempts(queue, deliveryLog, clock, settings.userAgent(),
-                settings.responseExcerptChars(), settings.retryAfterCap(), settings.maxPayloadBytes(), metrics));
+        Attempts attempts = new Attempts(queue, deliveryLog, clock, settings.userAgent(),
+                settings.responseExcerptChars(), settings.retryAfterCap(), settings.maxPayloadBytes(), metrics);
+        registry.bind("attempts", attempts);
         registry.bind("retryPolicy", new RetryPolicy());
         registry.bind("claimScheduler", claimScheduler);
         if (storage.isPostgres() && settings.notificationsEnabled()) {
@@ -128,7 +130,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         context.addRoutes(new QueueSummaryRoutes(queue, settings.queueSummaryInterval()));
         ApiKeys keys = new ApiKeys(storage, clock);
         keys.ensureAdminKey(settings.adminKey());
-        context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, keys, json), keys, json));
+        context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, keys, new Ping(context, attempts, json), json), keys, json));
         if (settings.demoEnabled()) {
             context.addRoutes(new DemoRoutes(files, queue, workflows, json, settings.demoFiles()));
         }

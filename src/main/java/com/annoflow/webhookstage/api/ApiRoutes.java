@@ -47,7 +47,8 @@ public final class ApiRoutes extends RouteBuilder {
                 .get("/keys").to("direct:api-keys")
                 .delete("/keys/{name}").to("direct:api-revoke-key")
                 .get("/workflows/{workflow}/stages/{stage}/deliveries").to("direct:api-stage-deliveries")
-                .post("/redeliveries").to("direct:api-redeliver");
+                .post("/redeliveries").to("direct:api-redeliver")
+                .post("/workflows/{workflow}/stages/{stage}/ping").to("direct:api-ping");
 
         from("direct:api-register-files").routeId("api-register-files")
                 .process(e -> answer(e, 201, api.register(body(e), caller(e))));
@@ -74,6 +75,8 @@ public final class ApiRoutes extends RouteBuilder {
                         header(e, "since"), caller(e))));
         from("direct:api-redeliver").routeId("api-redeliver")
                 .process(e -> answer(e, 200, api.redeliver(body(e), caller(e))));
+        from("direct:api-ping").routeId("api-ping")
+                .process(e -> answer(e, 200, api.ping(header(e, "workflow"), header(e, "stage"), caller(e))));
     }
 
     /** Every request names its caller with {@code Authorization: Bearer <API key>}; the header is dropped at once. */

@@ -10,6 +10,7 @@ import com.annoflow.webhookstage.access.ApiKeys;
 import com.annoflow.webhookstage.access.Caller;
 import com.annoflow.webhookstage.access.Role;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
+import com.annoflow.webhookstage.delivery.Ping;
 import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.files.RegisteredFile;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
@@ -33,11 +34,13 @@ public final class FileApi {
     private final WorkflowCatalog workflows;
     private final DeliveryLog deliveries;
     private final ApiKeys keys;
+    private final Ping ping;
     private final ObjectMapper json;
 
     public FileApi(FileCatalog files, AssignmentQueue queue, WorkflowCatalog workflows, DeliveryLog deliveries,
-            ApiKeys keys, ObjectMapper json) {
+            ApiKeys keys, Ping ping, ObjectMapper json) {
         this.keys = keys;
+        this.ping = ping;
         this.files = files;
         this.queue = queue;
         this.workflows = workflows;
@@ -222,6 +225,12 @@ public final class FileApi {
             }
         }
         return Map.of("redelivered", ids, "workflow", workflow, "stage", stageName);
+    }
+
+    /** Sends a test payload to the stage's URL, as a delivery would, without moving any file. */
+    public Object ping(String workflow, String stageName, Caller caller) throws Exception {
+        requireRole(caller, "ping a stage", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
+        return ping.send(webhookStage(workflow, stageName));
     }
 
     private StageConfig webhookStage(String workflow, String stageName) {

@@ -90,12 +90,18 @@ public final class Attempts {
         exchange.setProperty(STARTED, System.nanoTime());
         exchange.removeProperty(UNANSWERED);
 
+        prepareRequest(request, stage, visit.deliveryId(), body);
+    }
+
+    /** The request every attempt (and a ping) sends: stage URL, headers from scratch, signature over {@code body}. */
+    public void prepareRequest(Message request, StageConfig stage, String deliveryId, byte[] body) {
         request.removeHeaders("*");
+        request.setBody(body);
         request.setHeader(Exchange.HTTP_URI, stage.url().toString());
         request.setHeader(Exchange.HTTP_METHOD, "POST");
         request.setHeader(Exchange.CONTENT_TYPE, "application/json");
         request.setHeader("User-Agent", userAgent);
-        request.setHeader("webhook-id", visit.deliveryId());
+        request.setHeader("webhook-id", deliveryId);
         if (stage.hasAuthorization()) {
             request.setHeader("Authorization", stage.authorization());
         }
@@ -103,7 +109,7 @@ public final class Attempts {
             long timestamp = clock.instant().getEpochSecond();
             request.setHeader("webhook-timestamp", Long.toString(timestamp));
             request.setHeader("webhook-signature", signers.computeIfAbsent(stage.id(),
-                    id -> WebhookSigner.of(stage.signingSecrets())).sign(visit.deliveryId(), timestamp, body));
+                    id -> WebhookSigner.of(stage.signingSecrets())).sign(deliveryId, timestamp, body));
         }
     }
 
