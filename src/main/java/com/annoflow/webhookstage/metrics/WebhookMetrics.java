@@ -36,11 +36,14 @@ public final class WebhookMetrics {
             for (String status : new String[] { "QUEUED", "SENDING" }) {
                 Gauge.builder("webhook.queue.files", () -> value(stage.id() + "/" + status))
                         .description("Files in a webhook stage, waiting (QUEUED) or being sent (SENDING)")
-                        .tags("workflow", stage.workflow(), "stage", stage.name(), "status", status).register(registry);
+                        .tags("workflow", stage.workflow(), "stage", stage.name(), "status", status)
+                        .strongReference(true).register(registry);
             }
             Gauge.builder("webhook.queue.oldest.age", () -> value(stage.id() + "/age"))
                     .description("Seconds the oldest file has been waiting in the webhook stage").baseUnit("seconds")
-                    .tags("workflow", stage.workflow(), "stage", stage.name()).register(registry);
+                    .tags("workflow", stage.workflow(), "stage", stage.name())
+                    // Micrometer holds a gauge's supplier weakly: without this the lambda is collected and the gauge reads NaN
+                    .strongReference(true).register(registry);
         }
     }
 
