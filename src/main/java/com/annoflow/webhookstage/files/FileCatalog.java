@@ -35,8 +35,11 @@ public final class FileCatalog {
         return n != null && n > 0;
     }
 
+    /** The ids among {@code itemIds} that are registered already, in one query. */
     public List<String> existing(List<String> itemIds) {
-        return itemIds.stream().filter(this::exists).toList();
+        return new org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate(storage.jdbc()).queryForList(
+                "SELECT item_id FROM file WHERE item_id IN (:ids)",
+                new org.springframework.jdbc.core.namedparam.MapSqlParameterSource("ids", itemIds), String.class);
     }
 
     private void insert(RegisteredFile file) {
