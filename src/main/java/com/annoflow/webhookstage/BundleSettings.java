@@ -40,7 +40,18 @@ public record BundleSettings(
         String trustStorePassword,
         String adminKey,
         boolean demoEnabled,
-        int demoFiles) {
+        int demoFiles,
+        EndpointHealth endpointHealth,
+        Retention retention) {
+
+    /** When a stage stops sending: failure rate (percent) of the attempts in a sliding window, and how often to probe. */
+    public record EndpointHealth(boolean enabled, int failureRatePercent, Duration window, int minimumAttempts,
+            Duration probeInterval) {
+    }
+
+    /** How long delivery-log and transition rows are kept, how often the purge runs, and how many rows per statement. */
+    public record Retention(Duration keep, Duration interval, int batchSize) {
+    }
 
     public static final String PREFIX = "webhook.";
 
@@ -80,7 +91,15 @@ public record BundleSettings(
                 r.text("tls.trust-store-password", ""),
                 r.text("api.admin-key", ""),
                 Boolean.parseBoolean(r.text("demo.enabled", "false")),
-                r.integer("demo.files", 3, 0, 1000));
+                r.integer("demo.files", 3, 0, 1000),
+                new EndpointHealth(Boolean.parseBoolean(r.text("circuit.enabled", "true")),
+                        r.integer("circuit.failure-rate", 50, 1, 100),
+                        r.duration("circuit.window", "60s"),
+                        r.integer("circuit.minimum-attempts", 20, 1, 10_000),
+                        r.duration("circuit.probe-interval", "30s")),
+                new Retention(r.duration("retention.keep", "30d"),
+                        r.duration("retention.interval", "1h"),
+                        r.integer("retention.batch-size", 1000, 1, 100_000)));
         r.millis("backoff.initial-delay", 1000);
         r.multiplier("backoff.multiplier", "2");
         r.check(s);
@@ -169,6 +188,10 @@ public record BundleSettings(
                 problems.add(PREFIX + "lease-duration=" + s.leaseDuration().toMillis() + "ms: must be longer than the longest wait"
                              + " between attempts (" + longestWait.toMillis() + "ms) plus the request timeout ("
                              + s.defaultTimeout().toMillis() + "ms), or a healthy delivery would lose its lease");
+            }
+            if (s.endpointHealth().window().toSeconds() < 1) {
+                problems.add(PREFIX + "circuit.window=" + s.endpointHealth().window().toMillis() + "ms: must be at least 1s"
+                             + " (the failure rate is counted per second)");
             }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("Invalid configuration:\n  - " + String.join("\n  - ", problems));

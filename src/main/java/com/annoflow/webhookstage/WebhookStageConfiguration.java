@@ -13,7 +13,11 @@ import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.delivery.Ping;
 import com.annoflow.webhookstage.delivery.RetryPolicy;
 import com.annoflow.webhookstage.demo.DemoRoutes;
+import com.annoflow.webhookstage.endpointhealth.EndpointHealthRoutes;
+import com.annoflow.webhookstage.endpointhealth.StageCircuits;
 import com.annoflow.webhookstage.files.FileCatalog;
+import com.annoflow.webhookstage.retention.RetentionPurge;
+import com.annoflow.webhookstage.retention.RetentionRoutes;
 import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.outbound.OutboundHttp;
 import com.annoflow.webhookstage.outbound.TargetGuard;
@@ -113,8 +117,10 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         registry.bind("webhookDataSource", storage.dataSource());
         registry.bind("queue", queue);
         registry.bind("payloads", new PayloadBuilder(files, workflows, json));
+        StageCircuits circuits = new StageCircuits(storage, workflows, clock, settings.endpointHealth(), meters);
+        circuits.onPausedStagesChange(queue::pauseStages);
         Attempts attempts = new Attempts(queue, deliveryLog, clock, settings.userAgent(),
-                settings.responseExcerptChars(), settings.retryAfterCap(), settings.maxPayloadBytes(), metrics);
+                settings.responseExcerptChars(), settings.retryAfterCap(), settings.maxPayloadBytes(), metrics, circuits);
         registry.bind("attempts", attempts);
         registry.bind("retryPolicy", new RetryPolicy());
         registry.bind("claimScheduler", claimScheduler);
@@ -128,9 +134,14 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         }
         context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval(), settings.instanceId(), metrics));
         context.addRoutes(new QueueSummaryRoutes(queue, settings.queueSummaryInterval()));
+        Ping ping = new Ping(context, attempts, json);
+        context.addRoutes(new EndpointHealthRoutes(circuits,
+                stage -> "DELIVERED".equals(ping.send(stage).get("outcome")), settings.endpointHealth().probeInterval()));
+        context.addRoutes(new RetentionRoutes(new RetentionPurge(storage, clock, settings.retention()),
+                settings.retention(), meters));
         ApiKeys keys = new ApiKeys(storage, clock);
         keys.ensureAdminKey(settings.adminKey());
-        context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, keys, new Ping(context, attempts, json), json), keys, json));
+        context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, keys, ping, circuits, json), keys, json));
         if (settings.demoEnabled()) {
             context.addRoutes(new DemoRoutes(files, queue, workflows, json, settings.demoFiles()));
         }

@@ -48,7 +48,10 @@ public final class ApiRoutes extends RouteBuilder {
                 .delete("/keys/{name}").to("direct:api-revoke-key")
                 .get("/workflows/{workflow}/stages/{stage}/deliveries").to("direct:api-stage-deliveries")
                 .post("/redeliveries").to("direct:api-redeliver")
-                .post("/workflows/{workflow}/stages/{stage}/ping").to("direct:api-ping");
+                .post("/workflows/{workflow}/stages/{stage}/ping").to("direct:api-ping")
+                .get("/workflows/{workflow}/stages/{stage}/health").to("direct:api-stage-health")
+                .post("/workflows/{workflow}/stages/{stage}/pause").to("direct:api-pause")
+                .post("/workflows/{workflow}/stages/{stage}/resume").to("direct:api-resume");
 
         from("direct:api-register-files").routeId("api-register-files")
                 .process(e -> answer(e, 201, api.register(body(e), caller(e))));
@@ -77,6 +80,12 @@ public final class ApiRoutes extends RouteBuilder {
                 .process(e -> answer(e, 200, api.redeliver(body(e), caller(e))));
         from("direct:api-ping").routeId("api-ping")
                 .process(e -> answer(e, 200, api.ping(header(e, "workflow"), header(e, "stage"), caller(e))));
+        from("direct:api-stage-health").routeId("api-stage-health")
+                .process(e -> answer(e, 200, api.health(header(e, "workflow"), header(e, "stage"), caller(e))));
+        from("direct:api-pause").routeId("api-pause")
+                .process(e -> answer(e, 200, api.pause(header(e, "workflow"), header(e, "stage"), body(e), caller(e))));
+        from("direct:api-resume").routeId("api-resume")
+                .process(e -> answer(e, 200, api.resume(header(e, "workflow"), header(e, "stage"), caller(e))));
     }
 
     /** Every request names its caller with {@code Authorization: Bearer <API key>}; the header is dropped at once. */

@@ -11,6 +11,7 @@ import com.annoflow.webhookstage.access.Caller;
 import com.annoflow.webhookstage.access.Role;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.delivery.Ping;
+import com.annoflow.webhookstage.endpointhealth.StageCircuits;
 import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.files.RegisteredFile;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
@@ -35,11 +36,13 @@ public final class FileApi {
     private final DeliveryLog deliveries;
     private final ApiKeys keys;
     private final Ping ping;
+    private final StageCircuits circuits;
     private final ObjectMapper json;
 
     public FileApi(FileCatalog files, AssignmentQueue queue, WorkflowCatalog workflows, DeliveryLog deliveries,
-            ApiKeys keys, Ping ping, ObjectMapper json) {
+            ApiKeys keys, Ping ping, StageCircuits circuits, ObjectMapper json) {
         this.keys = keys;
+        this.circuits = circuits;
         this.ping = ping;
         this.files = files;
         this.queue = queue;
@@ -233,6 +236,44 @@ public final class FileApi {
         return ping.send(webhookStage(workflow, stageName));
     }
 
+    /** Whether the stage is sending, and why not: circuit state, recent failure rate, manual pause. */
+    public Object health(String workflow, String stageName, Caller caller) {
+        StageConfig stage = webhookStage(workflow, stageName);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("workflow", workflow);
+        answer.put("stage", stageName);
+        answer.putAll(circuits.describe(stage));
+        return answer;
+    }
+
+    /** Stops the stage's sending on every instance; its files wait, assigned, until it is resumed. */
+    public Object pause(String workflow, String stageName, String body, Caller caller) {
+        requireRole(caller, "pause a stage", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
+        StageConfig stage = webhookStage(workflow, stageName);
+        String reason = null;
+        if (body != null && !body.isBlank()) {
+            JsonNode request = parse(body);
+            if (request.has("reason") && !request.get("reason").isTextual()) {
+                throw new ApiException(400, "reason: must be text, e.g. {\"reason\": \"receiver maintenance until 14:00\"}");
+            }
+            reason = request.hasNonNull("reason") ? truncate(request.get("reason").asText(), 500) : null;
+        }
+        circuits.pause(stage, caller.name() + " (" + caller.role().name().toLowerCase() + ")", reason);
+        return health(workflow, stageName, caller);
+    }
+
+    /** Lifts a manual pause and closes an open circuit: the stage sends again at once. */
+    public Object resume(String workflow, String stageName, Caller caller) {
+        requireRole(caller, "resume a stage", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
+        StageConfig stage = webhookStage(workflow, stageName);
+        circuits.resume(stage, caller.name() + " (" + caller.role().name().toLowerCase() + ")");
+        return health(workflow, stageName, caller);
+    }
+
+    private static String truncate(String text, int max) {
+        return text.length() > max ? text.substring(0, max) : text;
+    }
+
     private StageConfig webhookStage(String workflow, String stageName) {
         StageConfig stage = workflows.find(workflow, stageName).orElseThrow(() -> new ApiException(404,
                 "stage: workflow '" + workflow + "' has no stage '" + stageName + "'; see GET /api/workflows"));
@@ -272,6 +313,7 @@ public final class FileApi {
                         view.put("timeout_ms", stage.timeoutMillis());
                         view.put("on_success", stage.onSuccess());
                         view.put("on_failure", stage.onFailure());
+                        view.put("sending", circuits.state(stage).name());
                     }
                     byWorkflow.computeIfAbsent(stage.workflow(), w -> new ArrayList<>()).add(view);
                 });

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 
+import com.annoflow.webhookstage.endpointhealth.StageCircuits;
+import com.annoflow.webhookstage.endpointhealth.StagePausedException;
 import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.outbound.BlockedTargetException;
 import com.annoflow.webhookstage.payload.InvalidPayloadException;
@@ -51,10 +53,12 @@ public final class Attempts {
     private final Duration retryAfterCap;
     private final int maxPayloadBytes;
     private final WebhookMetrics metrics;
+    private final StageCircuits circuits;
     private final java.util.Map<Long, WebhookSigner> signers = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Attempts(AssignmentQueue queue, DeliveryLog log, Clock clock, String userAgent, int excerptChars,
-            Duration retryAfterCap, int maxPayloadBytes, WebhookMetrics metrics) {
+            Duration retryAfterCap, int maxPayloadBytes, WebhookMetrics metrics, StageCircuits circuits) {
+        this.circuits = circuits;
         this.queue = queue;
         this.log = log;
         this.clock = clock;
@@ -81,6 +85,11 @@ public final class Attempts {
         request.setBody(body);
         if (body.length > maxPayloadBytes) {
             throw new PayloadTooLargeException(body.length, maxPayloadBytes);
+        }
+        StageCircuits.State state = circuits.state(stage);
+        if (state != StageCircuits.State.SENDING) {
+            // the stage paused (its endpoint keeps failing, or an operator said so): the file waits, this attempt not made
+            throw new StagePausedException(stage, state);
         }
         if (!queue.startAttempt(visit, made)) {
             throw new LeaseLostException(visit);
@@ -134,6 +143,7 @@ public final class Attempts {
             String error = blocked != null ? "blocked: " + blocked.getMessage() : describe(unanswered, stage);
             log.record(stage.id(), entry(visit, stage, attempt, outcome, null, durationMs, error, null));
             metrics.attempt(stage, outcome.name(), durationMs);
+            circuits.attempted(stage, outcome, durationMs);
             LOG.info("file {} stage {} delivery {} attempt {}/{}: {} after {} ms", visit.itemId(), stage.qualifiedName(),
                     visit.deliveryId(), attempt, stage.attemptBudget(), error, durationMs);
             throw new DeliveryFailedException(error, blocked == null);
@@ -149,6 +159,7 @@ public final class Attempts {
         log.record(stage.id(), entry(visit, stage, attempt, outcome, status, durationMs,
                 outcome == AttemptOutcome.DELIVERED ? null : reason, excerpt));
         metrics.attempt(stage, outcome.name(), durationMs);
+        circuits.attempted(stage, outcome, durationMs);
         LOG.info("file {} stage {} delivery {} attempt {}/{}: HTTP {} in {} ms", visit.itemId(), stage.qualifiedName(),
                 visit.deliveryId(), attempt, stage.attemptBudget(), status, durationMs);
         if (outcome == AttemptOutcome.DELIVERED) {

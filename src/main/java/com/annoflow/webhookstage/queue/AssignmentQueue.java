@@ -6,8 +6,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
+import com.annoflow.webhookstage.endpointhealth.StagePausedException;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
@@ -43,6 +45,8 @@ public final class AssignmentQueue {
     /** Claimed visits whose first attempt has not started: they hold a lease nobody renews, so keep them few. */
     private final java.util.Set<String> waiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Runnable roomFreed;
+    /** Stages that are not sending (endpoint health): their files stay queued, unclaimed. */
+    private volatile Set<Long> pausedStages = Set.of();
 
     public AssignmentQueue(Storage storage, WorkflowCatalog catalog, Clock clock, String instanceId, Duration leaseDuration,
             int batchSize, int maxInFlight, int concurrency, Runnable roomFreed) {
@@ -68,6 +72,22 @@ public final class AssignmentQueue {
         claimed.forEach(visit -> waiting.add(visit.itemId()));
         exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty() && claimed.size() == room);
         return claimed;
+    }
+
+    /** Files of these stages are left in the queue until the set changes; a stage that resumes is claimed at once. */
+    public void pauseStages(Set<Long> stageIds) {
+        boolean resumed = !stageIds.containsAll(pausedStages);
+        pausedStages = Set.copyOf(stageIds);
+        if (resumed) {
+            roomFreed.run();
+        }
+    }
+
+    /** {@code AND stage_id NOT IN (...)} for the paused stages (ids are numbers from the database, never user text). */
+    private String unpaused() {
+        Set<Long> paused = pausedStages;
+        return paused.isEmpty() ? "" : " AND stage_id NOT IN (" + paused.stream().map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(", ")) + ")";
     }
 
     /** A consumer took a claimed visit: once half the prefetch is free, claim more without waiting for the next poll. */
@@ -99,7 +119,7 @@ public final class AssignmentQueue {
                                     + " delivery_id = COALESCE(delivery_id, 'msg_' || replace(gen_random_uuid()::text, '-', ''))"
                                     // ANY(ARRAY(...)): the candidates are found once, then updated through the primary key
                                     + " WHERE item_id = ANY(ARRAY(SELECT item_id FROM assignment WHERE status = 'QUEUED'"
-                                    + " ORDER BY assigned_at, item_id LIMIT ? FOR UPDATE SKIP LOCKED))"
+                                    + unpaused() + " ORDER BY assigned_at, item_id LIMIT ? FOR UPDATE SKIP LOCKED))"
                                     + " RETURNING item_id, stage_id, delivery_id, attempts",
                 (rs, n) -> new Visit(rs.getString("item_id"), rs.getLong("stage_id"), rs.getString("delivery_id"),
                         rs.getInt("attempts"), instanceId),
@@ -110,7 +130,8 @@ public final class AssignmentQueue {
     private List<Visit> claimConditionally(int limit) {
         JdbcTemplate jdbc = storage.jdbc();
         List<String> candidates = jdbc.queryForList(
-                "SELECT item_id FROM assignment WHERE status = 'QUEUED' ORDER BY assigned_at, item_id FETCH FIRST ? ROWS ONLY",
+                "SELECT item_id FROM assignment WHERE status = 'QUEUED'" + unpaused()
+                + " ORDER BY assigned_at, item_id FETCH FIRST ? ROWS ONLY",
                 String.class, limit);
         if (candidates.isEmpty()) {
             return List.of();
@@ -175,6 +196,7 @@ public final class AssignmentQueue {
                 return false;
             }
             recordTransition(visit.itemId(), from.id(), target.id(), reason, visit.deliveryId(), detail, now);
+            markPassed(visit.itemId(), from.id(), reason);
             return true;
         }));
         if (moved) {
@@ -205,7 +227,10 @@ public final class AssignmentQueue {
         }
         if (visit != null) {
             Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-            if (!(cause instanceof LeaseLostException)) {
+            if (cause instanceof StagePausedException) {
+                LOG.info("file {}: {}", visit.itemId(), cause.getMessage());
+                release(visit);
+            } else if (!(cause instanceof LeaseLostException)) {
                 LOG.warn("file {}: delivery interrupted ({}); returning it to the queue", visit.itemId(),
                         cause == null ? "no cause" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
                 release(visit);
@@ -347,8 +372,8 @@ public final class AssignmentQueue {
 
     /** Whether the file ever moved out of the stage (delivered, or sent on after failing). */
     public boolean hasLeft(String itemId, long stageId) {
-        Integer n = storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_transition WHERE item_id = ? AND from_stage_id = ?"
-                                                  + " AND reason IN ('DELIVERED', 'FAILED')", Integer.class, itemId, stageId);
+        Integer n = storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_passed WHERE item_id = ? AND stage_id = ?",
+                Integer.class, itemId, stageId);
         return n != null && n > 0;
     }
 
@@ -358,6 +383,19 @@ public final class AssignmentQueue {
 
     public WorkflowCatalog catalog() {
         return catalog;
+    }
+
+    /**
+     * Remembers, for good, that the file left the webhook stage (delivered, or sent on after failing): the workers' rule
+     * reads this, so the transition history can be purged by retention. Only the lease holder moves a file, so no two
+     * transactions insert the same row.
+     */
+    private void markPassed(String itemId, long stageId, String reason) {
+        if ("DELIVERED".equals(reason) || "FAILED".equals(reason)) {
+            storage.jdbc().update("INSERT INTO stage_passed (item_id, stage_id) SELECT ?, ? FROM stage"
+                                  + " WHERE id = ? AND NOT EXISTS (SELECT 1 FROM stage_passed WHERE item_id = ? AND stage_id = ?)",
+                    itemId, stageId, stageId, itemId, stageId);
+        }
     }
 
     private void recordTransition(String itemId, Long fromStageId, long toStageId, String reason, String deliveryId,

@@ -8,13 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.Receiver;
@@ -100,21 +94,10 @@ class MetricsTest {
     }
 
     private static double value(String metric, String labels) {
-        String selector = labels.isEmpty() ? Pattern.quote(metric) + "(\\{[^}]*\\})?"
-                : Pattern.quote(metric + "{" + labels) + "[^}]*\\}";
-        Matcher m = Pattern.compile("(?m)^" + selector + " ([0-9.eE+-]+)$").matcher(metrics());
-        return m.find() ? Double.parseDouble(m.group(m.groupCount())) : 0;
+        return bundle.metric(metric, labels);
     }
 
     private static String metrics() {
-        try {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(bundle.managementUrl("/observe/metrics"))).timeout(Duration.ofSeconds(10)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).isEqualTo(200);
-            return response.body();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return bundle.metrics();
     }
 }

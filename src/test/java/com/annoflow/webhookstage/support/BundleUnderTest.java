@@ -54,6 +54,8 @@ public final class BundleUnderTest implements AutoCloseable {
         with("webhook.lease-recovery-interval", "500ms");
         with("camel.main.shutdownTimeout", "5");
         with("webhook.api.admin-key", ADMIN_KEY);
+        // tests that fail many deliveries on purpose would trip it; EndpointHealthTest turns it on
+        with("webhook.circuit.enabled", "false");
     }
 
     /** The bundle on {@code workflows/delivery.yaml}, its stages pointing at {@code receiver}. */
@@ -156,6 +158,24 @@ public final class BundleUnderTest implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A value from /observe/metrics: the first series of {@code metric} whose labels start with {@code labels}; 0 if none. */
+    public double metric(String metric, String labels) {
+        String selector = labels.isEmpty() ? java.util.regex.Pattern.quote(metric) + "(\\{[^}]*\\})?"
+                : java.util.regex.Pattern.quote(metric + "{" + labels) + "[^}]*\\}";
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + selector + " ([0-9.eE+-]+)$").matcher(metrics());
+        return m.find() ? Double.parseDouble(m.group(m.groupCount())) : 0;
+    }
+
+    /** The Prometheus text from /observe/metrics on the management port. */
+    public String metrics() {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(managementUrl("/observe/metrics")))
+                .timeout(Duration.ofSeconds(10)).GET().build());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("/observe/metrics answered " + response.statusCode());
+        }
+        return response.body();
     }
 
     public TestDatabase database() {

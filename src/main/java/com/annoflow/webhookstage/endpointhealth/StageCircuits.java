@@ -1,0 +1,276 @@
+package com.annoflow.webhookstage.endpointhealth;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import com.annoflow.webhookstage.BundleSettings;
+import com.annoflow.webhookstage.delivery.AttemptOutcome;
+import com.annoflow.webhookstage.storage.Storage;
+import com.annoflow.webhookstage.workflow.StageConfig;
+import com.annoflow.webhookstage.workflow.WorkflowCatalog;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Endpoint health: one circuit breaker (Resilience4j) per webhook stage. When too many attempts of a stage fail within
+ * the window, the stage <em>pauses</em>: its files stay assigned and unclaimed, files already claimed go back to the
+ * queue before their next attempt (the attempt is not counted), and a probe (a ping, moving no file) is sent every probe
+ * interval; the first probe answered 2xx resumes the stage. Operators can pause and resume a stage by hand; a manual
+ * pause is stored in the database, so every instance honours it and it survives restarts.
+ *
+ * <p>The automatic circuit is per instance (each instance judges the endpoint from its own attempts); see
+ * docs/operations.md.
+ */
+public final class StageCircuits {
+
+    /** Why a stage is not sending. */
+    public enum State { SENDING, PAUSED_BY_FAILURES, PROBING, PAUSED_BY_OPERATOR }
+
+    /** Sends one probe to a stage and says whether it was answered 2xx. */
+    public interface Prober {
+        boolean answers(StageConfig stage) throws Exception;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger("webhook.endpoint-health");
+
+    private final Storage storage;
+    private final WorkflowCatalog catalog;
+    private final Clock clock;
+    private final BundleSettings.EndpointHealth settings;
+    private final Map<Long, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    private final Map<Long, Instant> openedAt = new ConcurrentHashMap<>();
+    private volatile Map<Long, OperatorPause> operatorPauses = Map.of();
+    private volatile Consumer<Set<Long>> pausedStagesListener = ids -> { };
+    private final MeterRegistry meters;
+
+    /** A pause an operator asked for. */
+    public record OperatorPause(String by, String reason, Instant at) {
+    }
+
+    public StageCircuits(Storage storage, WorkflowCatalog catalog, Clock clock, BundleSettings.EndpointHealth settings,
+            MeterRegistry meters) {
+        this.storage = storage;
+        this.catalog = catalog;
+        this.clock = clock;
+        this.settings = settings;
+        this.meters = meters;
+        CircuitBreakerConfig config = CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
+                .slidingWindowSize((int) Math.max(1, settings.window().toSeconds()))
+                .minimumNumberOfCalls(settings.minimumAttempts())
+                .failureRateThreshold(settings.failureRatePercent())
+                // the probe route moves an open circuit to half-open; one probe decides
+                .waitDurationInOpenState(settings.probeInterval())
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .maxWaitDurationInHalfOpenState(settings.probeInterval().multipliedBy(2))
+                .build();
+        for (StageConfig stage : catalog.stages()) {
+            if (!stage.type().isAutomated()) {
+                continue;
+            }
+            CircuitBreaker breaker = CircuitBreaker.of(stage.qualifiedName(), config);
+            if (!settings.enabled()) {
+                breaker.transitionToDisabledState();
+            }
+            breaker.getEventPublisher().onStateTransition(event -> transitioned(stage, event.getStateTransition()));
+            breakers.put(stage.id(), breaker);
+            Gauge.builder("webhook.stage.paused", () -> state(stage) == State.SENDING ? 0 : 1)
+                    .description("1 while the webhook stage is not sending (circuit open, probing, or paused by an operator)")
+                    .tags("workflow", stage.workflow(), "stage", stage.name())
+                    .strongReference(true).register(meters);
+        }
+        refreshOperatorPauses();
+    }
+
+    /** Told the set of stage ids whose files must not be claimed, each time it changes. */
+    public void onPausedStagesChange(Consumer<Set<Long>> listener) {
+        this.pausedStagesListener = listener;
+        listener.accept(pausedStageIds());
+    }
+
+    /** Whether files of the stage may be sent now. */
+    public boolean isSending(StageConfig stage) {
+        return state(stage) == State.SENDING;
+    }
+
+    public State state(StageConfig stage) {
+        if (operatorPauses.containsKey(stage.id())) {
+            return State.PAUSED_BY_OPERATOR;
+        }
+        CircuitBreaker breaker = breakers.get(stage.id());
+        if (breaker == null) {
+            return State.SENDING;
+        }
+        return switch (breaker.getState()) {
+            case OPEN, FORCED_OPEN -> State.PAUSED_BY_FAILURES;
+            case HALF_OPEN -> State.PROBING;
+            default -> State.SENDING;
+        };
+    }
+
+    /** Counts an attempt for the stage's circuit: an answer other than 5xx/408/429 shows the endpoint is up. */
+    public void attempted(StageConfig stage, AttemptOutcome outcome, long durationMs) {
+        CircuitBreaker breaker = breakers.get(stage.id());
+        if (breaker == null) {
+            return;
+        }
+        switch (outcome) {
+            case DELIVERED, REJECTED -> breaker.onSuccess(durationMs, TimeUnit.MILLISECONDS);
+            case FAILED, TIMED_OUT, UNREACHABLE ->
+                    breaker.onError(durationMs, TimeUnit.MILLISECONDS, new IllegalStateException(outcome.name()));
+            default -> { } // blocked targets and bad payloads say nothing about the endpoint
+        }
+    }
+
+    /**
+     * Probes every stage whose circuit is open and whose probe is due; the probe's answer closes the circuit (2xx) or
+     * keeps it open for another probe interval. Called by the endpoint-probe route.
+     */
+    public void probeDue(Prober prober) {
+        refreshOperatorPauses();
+        for (StageConfig stage : catalog.stages()) {
+            CircuitBreaker breaker = breakers.get(stage.id());
+            if (breaker == null || breaker.getState() != CircuitBreaker.State.OPEN || operatorPauses.containsKey(stage.id())) {
+                continue;
+            }
+            // true once the wait in the open state is over: the circuit is now half-open and this is its one probe
+            if (!breaker.tryAcquirePermission()) {
+                continue;
+            }
+            long started = System.nanoTime();
+            boolean answered = false;
+            String error = null;
+            try {
+                answered = prober.answers(stage);
+            } catch (Exception e) {
+                error = e.getClass().getSimpleName();
+            } finally {
+                long ms = (System.nanoTime() - started) / 1_000_000;
+                if (answered) {
+                    breaker.onSuccess(ms, TimeUnit.MILLISECONDS);
+                } else {
+                    breaker.onError(ms, TimeUnit.MILLISECONDS, new IllegalStateException("probe failed"));
+                    LOG.info("stage {}: probe not answered 2xx{}; still paused, next probe in {}s", stage.qualifiedName(),
+                            error == null ? "" : " (" + error + ")", settings.probeInterval().toSeconds());
+                }
+            }
+        }
+    }
+
+    /** An operator stops the stage's sending on every instance until {@link #resume}. */
+    public void pause(StageConfig stage, String by, String reason) {
+        Instant now = clock.instant();
+        storage.transactions().executeWithoutResult(tx -> {
+            storage.jdbc().update("DELETE FROM stage_pause WHERE stage_id = ?", stage.id());
+            storage.jdbc().update("INSERT INTO stage_pause (stage_id, paused_by, reason, paused_at) VALUES (?, ?, ?, ?)",
+                    stage.id(), by, reason, Storage.utc(now));
+        });
+        LOG.warn("stage {} paused by {}{}; its files wait in the queue until it is resumed", stage.qualifiedName(), by,
+                reason == null ? "" : " (" + reason + ")");
+        refreshOperatorPauses();
+    }
+
+    /** An operator resumes the stage: lifts a manual pause and closes an open circuit without waiting for a probe. */
+    public void resume(StageConfig stage, String by) {
+        storage.jdbc().update("DELETE FROM stage_pause WHERE stage_id = ?", stage.id());
+        CircuitBreaker breaker = breakers.get(stage.id());
+        if (breaker != null && settings.enabled() && breaker.getState() != CircuitBreaker.State.CLOSED) {
+            breaker.transitionToClosedState();
+        }
+        LOG.warn("stage {} resumed by {}", stage.qualifiedName(), by);
+        refreshOperatorPauses();
+    }
+
+    /** What the API shows for a stage. */
+    public Map<String, Object> describe(StageConfig stage) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        State state = state(stage);
+        view.put("state", state.name());
+        OperatorPause pause = operatorPauses.get(stage.id());
+        if (pause != null) {
+            view.put("paused_by", pause.by());
+            view.put("paused_at", pause.at().toString());
+            if (pause.reason() != null) {
+                view.put("reason", pause.reason());
+            }
+        }
+        CircuitBreaker breaker = breakers.get(stage.id());
+        if (breaker != null) {
+            CircuitBreaker.Metrics m = breaker.getMetrics();
+            view.put("circuit", breaker.getState().name());
+            view.put("recent_attempts", m.getNumberOfBufferedCalls());
+            view.put("recent_failures", m.getNumberOfFailedCalls());
+            view.put("failure_rate_percent", m.getFailureRate() < 0 ? null : m.getFailureRate());
+            Instant opened = openedAt.get(stage.id());
+            if (opened != null && state != State.SENDING) {
+                view.put("paused_since", opened.toString());
+                view.put("probe_interval_s", settings.probeInterval().toSeconds());
+            }
+        }
+        return view;
+    }
+
+    /** Reads the manual pauses from the database (another instance may have set or lifted one). */
+    public void refreshOperatorPauses() {
+        Map<Long, OperatorPause> pauses = new ConcurrentHashMap<>();
+        storage.jdbc().query("SELECT stage_id, paused_by, reason, paused_at FROM stage_pause", rs -> {
+            pauses.put(rs.getLong("stage_id"), new OperatorPause(rs.getString("paused_by"), rs.getString("reason"),
+                    rs.getTimestamp("paused_at").toLocalDateTime().toInstant(java.time.ZoneOffset.UTC)));
+        });
+        boolean changed = !pauses.keySet().equals(operatorPauses.keySet());
+        operatorPauses = Map.copyOf(pauses);
+        if (changed) {
+            pausedStagesListener.accept(pausedStageIds());
+        }
+    }
+
+    Set<Long> pausedStageIds() {
+        Set<Long> ids = new HashSet<>(operatorPauses.keySet());
+        breakers.forEach((id, breaker) -> {
+            if (breaker.getState() == CircuitBreaker.State.OPEN || breaker.getState() == CircuitBreaker.State.HALF_OPEN
+                || breaker.getState() == CircuitBreaker.State.FORCED_OPEN) {
+                ids.add(id);
+            }
+        });
+        return Set.copyOf(ids);
+    }
+
+    private void transitioned(StageConfig stage, CircuitBreaker.StateTransition transition) {
+        CircuitBreaker breaker = breakers.get(stage.id());
+        switch (transition.getToState()) {
+            case OPEN -> {
+                if (transition.getFromState() == CircuitBreaker.State.CLOSED) {
+                    openedAt.put(stage.id(), clock.instant());
+                    Counter.builder("webhook.stage.pauses").description("Times a webhook stage paused because its endpoint kept failing")
+                            .tags("workflow", stage.workflow(), "stage", stage.name()).register(meters).increment();
+                    CircuitBreaker.Metrics m = breaker == null ? null : breaker.getMetrics();
+                    LOG.warn("stage {} paused: {} of its last {} attempts failed (threshold {}% over {}s); its files wait"
+                             + " in the queue and the endpoint is probed every {}s", stage.qualifiedName(),
+                            m == null ? "?" : m.getNumberOfFailedCalls(), m == null ? "?" : m.getNumberOfBufferedCalls(),
+                            settings.failureRatePercent(), settings.window().toSeconds(), settings.probeInterval().toSeconds());
+                }
+            }
+            case CLOSED -> {
+                Instant opened = openedAt.remove(stage.id());
+                LOG.warn("stage {} resumed sending{}", stage.qualifiedName(), opened == null ? ""
+                        : " after " + Duration.between(opened, clock.instant()).toSeconds() + "s paused: the endpoint answers");
+            }
+            default -> { }
+        }
+        pausedStagesListener.accept(pausedStageIds());
+    }
+}
