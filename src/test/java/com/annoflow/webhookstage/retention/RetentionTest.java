@@ -1,0 +1,77 @@
+package com.annoflow.webhookstage.retention;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+import com.annoflow.webhookstage.support.BundleUnderTest;
+import com.annoflow.webhookstage.support.Receiver;
+import com.annoflow.webhookstage.support.TestFiles;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The retention job deletes delivery-log and transition rows older than the configured age, and nothing else. */
+class RetentionTest {
+
+    private static Receiver receiver;
+    private static BundleUnderTest bundle;
+
+    @BeforeAll
+    static void start() {
+        receiver = new Receiver().start();
+        bundle = BundleUnderTest.forDeliveryTests(receiver)
+                .with("webhook.retention.keep", "720h")
+                .with("webhook.retention.interval", "1s")
+                // smaller than the rows to purge, so the job has to go round in batches
+                .with("webhook.retention.batch-size", "2")
+                .start();
+    }
+
+    @AfterAll
+    static void stop() {
+        bundle.close();
+        receiver.close();
+    }
+
+    @Test
+    void rowsOlderThanTheRetentionAgeArePurgedAndNewerOnesAndTheQueueAreKept() {
+        List<String> old = List.of(TestFiles.newId(), TestFiles.newId(), TestFiles.newId());
+        String recent = TestFiles.newId();
+        for (String id : List.of(old.get(0), old.get(1), old.get(2), recent)) {
+            bundle.post("/api/files", TestFiles.registration(id));
+        }
+        bundle.post("/api/assignments", TestFiles.assignment("flow", "send", old.get(0), old.get(1), old.get(2), recent));
+        await().atMost(Duration.ofSeconds(20)).until(() -> List.of(old.get(0), old.get(1), old.get(2), recent).stream()
+                .allMatch(id -> "flow/annotate ASSIGNED".equals(bundle.stageOf(id))));
+        double purgedBefore = bundle.metric("webhook_retention_purged_total", "table=\"stage_transition\"");
+
+        // 31 days pass for the first three files' history (the retention age is 30 days)
+        OffsetDateTime longAgo = OffsetDateTime.now().minusDays(31);
+        for (String id : old) {
+            bundle.jdbc().update("UPDATE delivery_attempt SET attempted_at = ? WHERE item_id = ?", longAgo, id);
+            bundle.jdbc().update("UPDATE stage_transition SET moved_at = ? WHERE item_id = ?", longAgo, id);
+        }
+        int oldTransitions = count("stage_transition", old);
+        assertThat(oldTransitions).isGreaterThan(2); // more than one batch
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> count("stage_transition", old) == 0
+                                                           && count("delivery_attempt", old) == 0);
+
+        assertThat(count("delivery_attempt", List.of(recent))).isEqualTo(1);
+        assertThat(count("stage_transition", List.of(recent))).isEqualTo(2); // assigned, delivered
+        // the files themselves, where they are, and the mark that they passed the webhook stage stay
+        assertThat(old).allMatch(id -> "flow/annotate ASSIGNED".equals(bundle.stageOf(id)));
+        assertThat(count("stage_passed", old)).isEqualTo(3);
+        assertThat(bundle.metric("webhook_retention_purged_total", "table=\"stage_transition\""))
+                .isGreaterThanOrEqualTo(purgedBefore + oldTransitions);
+    }
+
+    private static int count(String table, List<String> itemIds) {
+        return itemIds.stream().mapToInt(id -> bundle.jdbc().queryForObject(
+                "SELECT COUNT(*) FROM " + table + " WHERE item_id = ?", Integer.class, id)).sum();
+    }
+}
