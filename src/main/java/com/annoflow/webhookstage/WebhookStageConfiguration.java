@@ -58,6 +58,19 @@ public class WebhookStageConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
+        // under `camel run` this jar is downloaded into a class loader of its own; libraries that look services up
+        // through the thread's context class loader (Liquibase, Quartz) must see it
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(WebhookStageConfiguration.class.getClassLoader());
+        try {
+            configureBundle(context);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    private void configureBundle(CamelContext context) throws Exception {
         BundleSettings settings = BundleSettings.from(context);
         LOG.info("Starting {} with {}", settings.userAgent(), settings);
         Storage storage = new Storage(settings.dbUrl(), settings.dbUser(), settings.dbPassword(), settings.dbPoolSize());

@@ -1,7 +1,6 @@
 package com.annoflow.webhookstage.queue;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -45,7 +44,7 @@ public final class QueueNotifications extends ServiceSupport {
     private void listen() {
         long retryDelay = 1000;
         while (thread == Thread.currentThread()) {
-            try (Connection connection = DriverManager.getConnection(url, user, password)) {
+            try (Connection connection = connect()) {
                 try (Statement statement = connection.createStatement()) {
                     statement.execute("LISTEN " + CHANNEL);
                 }
@@ -83,5 +82,13 @@ public final class QueueNotifications extends ServiceSupport {
         if (listener != null) {
             listener.interrupt();
         }
+    }
+
+    /** The driver directly, not DriverManager, which does not see a driver in a jar `camel run` downloaded. */
+    private Connection connect() throws java.sql.SQLException {
+        java.util.Properties properties = new java.util.Properties();
+        properties.setProperty("user", user);
+        properties.setProperty("password", password == null ? "" : password);
+        return new org.postgresql.Driver().connect(url, properties);
     }
 }

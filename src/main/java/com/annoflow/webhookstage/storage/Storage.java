@@ -37,7 +37,9 @@ public final class Storage extends ServiceSupport {
     public Storage(String url, String user, String password, int poolSize) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("webhook-stage");
-        config.setJdbcUrl(url);
+        // the driver's own DataSource, not a URL looked up through DriverManager: under `camel run` the driver sits in
+        // a downloaded jar that DriverManager's caller check does not see ("No suitable driver")
+        config.setDataSource(driverDataSource(url));
         config.setUsername(user);
         config.setPassword(password);
         config.setMaximumPoolSize(poolSize);
@@ -49,6 +51,17 @@ public final class Storage extends ServiceSupport {
         this.jdbc = new JdbcTemplate(dataSource);
         this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         this.postgres = url.startsWith("jdbc:postgresql:");
+    }
+
+    private static javax.sql.DataSource driverDataSource(String url) {
+        if (url.startsWith("jdbc:postgresql:")) {
+            org.postgresql.ds.PGSimpleDataSource postgres = new org.postgresql.ds.PGSimpleDataSource();
+            postgres.setUrl(url);
+            return postgres;
+        }
+        org.hsqldb.jdbc.JDBCDataSource hsqldb = new org.hsqldb.jdbc.JDBCDataSource();
+        hsqldb.setUrl(url);
+        return hsqldb;
     }
 
     /** Creates or upgrades the schema; the same changelog runs on HSQLDB and PostgreSQL. */
