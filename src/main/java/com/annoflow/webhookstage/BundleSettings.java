@@ -97,7 +97,7 @@ public record BundleSettings(
                         r.duration("circuit.window", "60s"),
                         r.integer("circuit.minimum-attempts", 20, 1, 10_000),
                         r.duration("circuit.probe-interval", "30s")),
-                new Retention(r.duration("retention.keep", "30d"),
+                new Retention(r.duration("retention.keep", "720h"),
                         r.duration("retention.interval", "1h"),
                         r.integer("retention.batch-size", 1000, 1, 100_000)));
         r.millis("backoff.initial-delay", 1000);
