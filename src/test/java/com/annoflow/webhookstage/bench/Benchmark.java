@@ -1,0 +1,534 @@
+package com.annoflow.webhookstage.bench;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import com.annoflow.webhookstage.files.FileCatalog;
+import com.annoflow.webhookstage.files.RegisteredFile;
+import com.annoflow.webhookstage.payload.WebhookPayload;
+import com.annoflow.webhookstage.storage.Storage;
+import org.HdrHistogram.Histogram;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+
+/**
+ * The throughput and latency benchmark (docs/benchmarks.md): {@code mvn -B -Pbench -DskipTests verify}.
+ * For each database: a receiver in its own JVM, the bundle in its own JVM (as {@code mvn camel:run} starts it, with
+ * routes/ and config/), and the raw baseline in this JVM, alternating, on the same files and the same database.
+ * Prints a table and writes it to target/bench/results.md. Every wait is bounded; it stops by itself.
+ */
+public final class Benchmark {
+
+    private static final int FILES = Integer.getInteger("bench.files", 20_000);
+    private static final int ANNOTATED_FILES = Integer.getInteger("bench.annotated-files", 5_000);
+    private static final int RUNS = Integer.getInteger("bench.runs", 3);
+    private static final int LATENCY_SECONDS = Integer.getInteger("bench.latency-seconds", 20);
+    private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 16);
+    private static final int BASELINE_THREADS = Integer.getInteger("bench.baseline-threads", 16);
+    private static final String DATABASES = System.getProperty("bench.databases", "hsqldb,postgresql");
+    private static final Duration RUN_LIMIT = Duration.ofMinutes(Integer.getInteger("bench.run-limit-minutes", 10));
+    private static final Path DIR = Path.of("target", "bench");
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<String> report = new ArrayList<>();
+    private Process receiver;
+    private int receiverPort;
+    private Process bundle;
+    private int managementPort;
+
+    public static void main(String[] args) throws Exception {
+        Benchmark benchmark = new Benchmark();
+        Runtime.getRuntime().addShutdownHook(new Thread(benchmark::killChildren));
+        try {
+            benchmark.run();
+        } finally {
+            benchmark.killChildren();
+        }
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        Files.createDirectories(DIR);
+        line("# Benchmark run " + Instant.now());
+        line("");
+        line("machine: " + Runtime.getRuntime().availableProcessors() + " cores, "
+             + (memTotalKb() / 1024) + " MB RAM, Java " + System.getProperty("java.version") + " ("
+             + System.getProperty("java.vm.name") + "), " + System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        line("files " + FILES + " (about 2 KB of metadata each), annotated files " + ANNOTATED_FILES
+             + " (about 20 KB of annotations each), runs " + RUNS + ", bundle webhook.concurrency " + CONCURRENCY
+             + ", baseline threads " + BASELINE_THREADS);
+        startReceiver();
+        for (String database : DATABASES.split(",")) {
+            runOn(database.trim());
+        }
+        Files.write(DIR.resolve("results.md"), report);
+        System.out.println("written to " + DIR.resolve("results.md"));
+    }
+
+    private void runOn(String database) throws Exception {
+        String url;
+        org.hsqldb.server.Server hsqldb = null;
+        if (database.equals("hsqldb")) {
+            deleteRecursively(DIR.resolve("hsqldb"));
+            hsqldb = new org.hsqldb.server.Server();
+            hsqldb.setAddress("127.0.0.1");
+            int port = freePort();
+            hsqldb.setPort(port);
+            hsqldb.setDatabaseName(0, "bench");
+            hsqldb.setDatabasePath(0, "file:" + DIR.resolve("hsqldb").toAbsolutePath() + "/bench;hsqldb.tx=locks");
+            hsqldb.setSilent(true);
+            hsqldb.setLogWriter(null);
+            hsqldb.start();
+            url = "jdbc:hsqldb:hsql://127.0.0.1:" + port + "/bench";
+        } else {
+            try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
+                 Statement s = admin.createStatement()) {
+                s.execute("DROP DATABASE IF EXISTS webhook_bench WITH (FORCE)");
+                s.execute("CREATE DATABASE webhook_bench");
+            } catch (Exception e) {
+                line("");
+                line("## postgresql: skipped, no PostgreSQL at 127.0.0.1:5432 (" + e.getMessage() + ")");
+                return;
+            }
+            url = "jdbc:postgresql://127.0.0.1:5432/webhook_bench";
+        }
+        String user = database.equals("hsqldb") ? "SA" : "postgres";
+        Path workflow = writeWorkflow();
+        try {
+            startBundle(database, url, user, workflow);
+            Storage storage = new Storage(url, user, "", 8);
+            try {
+                benchmarkOn(database, storage);
+            } finally {
+                stopBundle();
+                storage.stop();
+            }
+        } finally {
+            if (hsqldb != null) {
+                hsqldb.shutdownCatalogs(org.hsqldb.Database.CLOSEMODE_NORMAL);
+                hsqldb.stop();
+            }
+        }
+    }
+
+    private String bundleUrl;
+    private String bundleUser;
+    private Path bundleWorkflow;
+    private String bundleDatabase;
+
+    private void benchmarkOn(String database, Storage storage) throws Exception {
+        JdbcTemplate jdbc = storage.jdbc();
+        List<String> plain = register(storage, FILES, "plain", 0);
+        List<String> annotated = register(storage, ANNOTATED_FILES, "annotated", 20_000);
+        long hook = stageId(jdbc, "bench", "hook");
+        long next = stageId(jdbc, "bench", "annotate");
+        long annotationsHook = stageId(jdbc, "bench-annotations", "hook");
+        long annotationsNext = stageId(jdbc, "bench-annotations", "annotate");
+        boolean postgres = database.equals("postgresql");
+
+        List<Double> bundleRates = new ArrayList<>();
+        List<Double> baselineRates = new ArrayList<>();
+        List<Double> annotatedRates = new ArrayList<>();
+        List<Double> failingRates = new ArrayList<>();
+        List<Long> failingRequests = new ArrayList<>();
+        long rssKb = 0;
+        for (int run = 1; run <= RUNS; run++) {
+            ensureBundle();
+            bundleRates.add(throughput(jdbc, plain, hook, next, false));
+            annotatedRates.add(throughput(jdbc, annotated, annotationsHook, annotationsNext, false));
+            failingRates.add(throughput(jdbc, plain, hook, next, true));
+            failingRequests.add(receiverRequests());
+            rssKb = Math.max(rssKb, peakRssKb(bundle));
+            stopBundle();
+
+            reset(jdbc);
+            resetReceiver(false);
+            RawBaseline baseline = new RawBaseline(storage.dataSource(), postgres, hook, next,
+                    URI.create("http://127.0.0.1:" + receiverPort + "/hook"), BASELINE_THREADS, 50);
+            long started = System.nanoTime();
+            assign(jdbc, plain, hook);
+            baseline.run(() -> moved(jdbc, next) >= plain.size(), RUN_LIMIT);
+            long moved = moved(jdbc, next);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            baselineRates.add(moved < plain.size() ? 0 : plain.size() / seconds);
+            System.out.printf(Locale.ROOT, "%s run %d: bundle %.0f/s, baseline %.0f/s%n", database, run,
+                    bundleRates.get(run - 1), baselineRates.get(run - 1));
+        }
+
+        ensureBundle();
+        double rate = median(bundleRates) / 2;
+        Histogram latency = latency(jdbc, plain, hook, next, rate);
+        rssKb = Math.max(rssKb, peakRssKb(bundle));
+        stopBundle();
+
+        line("");
+        line("## " + database + (postgres ? " (notifications on)" : " (HSQLDB server, file database, locks mode)"));
+        line("");
+        line("| measure | median | min–max | runs |");
+        line("|---|---|---|---|");
+        line(row("bundle, " + FILES + " files, deliveries/s", bundleRates));
+        line(row("raw baseline, " + FILES + " files, deliveries/s", baselineRates));
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < bundleRates.size(); i++) {
+            ratios.add(baselineRates.get(i) == 0 ? 0 : bundleRates.get(i) / baselineRates.get(i));
+        }
+        line(rowRatio("bundle ÷ baseline (same run)", ratios));
+        line(row("bundle, " + ANNOTATED_FILES + " files with ~20 KB annotations, deliveries/s", annotatedRates));
+        line(row("bundle, 20% of first attempts answered 500, deliveries/s", failingRates));
+        line("| … total attempts for " + FILES + " files (20% fail first) | " + median(failingRequests.stream()
+                .map(Long::doubleValue).toList()).longValue() + " | " + Collections.min(failingRequests) + "–"
+             + Collections.max(failingRequests) + " | " + failingRequests.size() + " |");
+        line(String.format(Locale.ROOT, "| bundle latency, assignment → arrival, at %.0f files/s (half the median), p50 / p99 / max ms | %d / %d / %d | | %d files |",
+                rate, latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), latency.getMaxValue(),
+                latency.getTotalCount()));
+        line("| bundle peak RSS (VmHWM), MB | " + rssKb / 1024 + " | | |");
+        Files.write(DIR.resolve("results.md"), report);
+    }
+
+    // ---- one measurement ---------------------------------------------------------------------------------------
+
+    private double throughput(JdbcTemplate jdbc, List<String> files, long stage, long next, boolean failFirst)
+            throws Exception {
+        reset(jdbc);
+        resetReceiver(failFirst);
+        long started = System.nanoTime();
+        assign(jdbc, files, stage);
+        long deadline = started + RUN_LIMIT.toNanos();
+        while (moved(jdbc, next) < files.size()) {
+            if (System.nanoTime() > deadline || !bundle.isAlive()) {
+                throw new IllegalStateException("bundle did not deliver " + files.size() + " files within " + RUN_LIMIT
+                                                + "; see " + DIR.resolve("bundle-" + bundleDatabase + ".log"));
+            }
+            Thread.sleep(10);
+        }
+        return files.size() / ((System.nanoTime() - started) / 1e9);
+    }
+
+    private Histogram latency(JdbcTemplate jdbc, List<String> files, long stage, long next, double rate) throws Exception {
+        reset(jdbc);
+        resetReceiver(false);
+        int count = (int) Math.min(files.size(), rate * LATENCY_SECONDS);
+        Map<String, Long> assignedAt = new HashMap<>();
+        long tickMillis = 20;
+        double perTick = rate * tickMillis / 1000.0;
+        long start = System.currentTimeMillis();
+        int sent = 0;
+        for (int tick = 0; sent < count; tick++) {
+            long due = start + tick * tickMillis;
+            long wait = due - System.currentTimeMillis();
+            if (wait > 0) {
+                Thread.sleep(wait);
+            }
+            int upTo = (int) Math.min(count, Math.round((tick + 1) * perTick));
+            if (upTo > sent) {
+                List<String> chunk = files.subList(sent, upTo);
+                long now = System.currentTimeMillis();
+                assign(jdbc, chunk, stage);
+                chunk.forEach(id -> assignedAt.put(id, now));
+                sent = upTo;
+            }
+        }
+        long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+        while (moved(jdbc, next) < count && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Histogram histogram = new Histogram(3);
+        for (String line : get("http://127.0.0.1:" + receiverPort + "/arrivals").split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] parts = line.split(" ");
+            Long at = assignedAt.get(parts[0]);
+            if (at != null) {
+                histogram.recordValue(Math.max(0, Long.parseLong(parts[1]) - at));
+            }
+        }
+        return histogram;
+    }
+
+    // ---- the database ------------------------------------------------------------------------------------------
+
+    private static List<String> register(Storage storage, int count, String kind, int annotationBytes) {
+        FileCatalog catalog = new FileCatalog(storage, Clock.systemUTC());
+        List<String> ids = new ArrayList<>(count);
+        List<RegisteredFile> batch = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String id = UUID.randomUUID().toString();
+            ids.add(id);
+            batch.add(file(id, kind + "-" + i, annotationBytes));
+            if (batch.size() == 500) {
+                catalog.register(batch);
+                batch.clear();
+            }
+        }
+        if (!batch.isEmpty()) {
+            catalog.register(batch);
+        }
+        return ids;
+    }
+
+    /** About 2 KB of metadata: three slots of two source files each, with realistic URLs. */
+    private static RegisteredFile file(String id, String name, int annotationBytes) {
+        List<WebhookPayload.Slot> slots = new ArrayList<>();
+        for (int s = 0; s < 3; s++) {
+            List<WebhookPayload.SourceFile> sources = new ArrayList<>();
+            for (int f = 0; f < 2; f++) {
+                sources.add(new WebhookPayload.SourceFile(name + "-" + s + "-" + f + ".jpg",
+                        "https://storage.example.org/teams/my-team/datasets/cars-2026/" + id + "/slots/" + s + "/files/"
+                        + name + "-" + s + "-" + f + ".jpg?X-Amz-Expires=3600&X-Amz-SignedHeaders=host"));
+            }
+            slots.add(new WebhookPayload.Slot(Integer.toString(s), "image", 1920, 1080, sources));
+        }
+        WebhookPayload.Item item = new WebhookPayload.Item(name + ".jpg", "/benchmark/cars",
+                new WebhookPayload.SourceInfo(id, new WebhookPayload.Team("My Team", "my-team"),
+                        new WebhookPayload.Dataset("Cars 2026", "cars-2026", "https://example.org/datasets/339222/dataset-management"),
+                        "https://example.org/workview?dataset=339222&item=" + id),
+                slots);
+        List<String> annotations = new ArrayList<>();
+        for (int size = 0; size < annotationBytes; ) {
+            String annotation = "{\"id\": \"" + UUID.randomUUID() + "\", \"name\": \"car\", \"slot_names\": [\"0\"],"
+                                + " \"polygon\": {\"paths\": [[" + "{\"x\": 120.5, \"y\": 310.25}, ".repeat(40)
+                                + "{\"x\": 1.0, \"y\": 2.0}]]}}";
+            annotations.add(annotation);
+            size += annotation.length();
+        }
+        return new RegisteredFile(item, annotations);
+    }
+
+    private static void assign(JdbcTemplate jdbc, List<String> ids, long stage) {
+        java.sql.Timestamp now = java.sql.Timestamp.from(Instant.now());
+        NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(jdbc);
+        for (int from = 0; from < ids.size(); from += 5000) {
+            named.update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
+                         + " SELECT item_id, :stage, 'QUEUED', 0, :now, :now FROM file WHERE item_id IN (:ids)",
+                    new MapSqlParameterSource("stage", stage).addValue("now", now)
+                            .addValue("ids", ids.subList(from, Math.min(ids.size(), from + 5000))));
+        }
+    }
+
+    private static void reset(JdbcTemplate jdbc) {
+        for (String table : List.of("assignment", "delivery_attempt", "stage_transition", "stage_passed")) {
+            jdbc.update("DELETE FROM " + table);
+        }
+    }
+
+    private static long moved(JdbcTemplate jdbc, long next) {
+        Long n = jdbc.queryForObject("SELECT COUNT(*) FROM assignment WHERE stage_id = ?", Long.class, next);
+        return n == null ? 0 : n;
+    }
+
+    private static long stageId(JdbcTemplate jdbc, String workflow, String stage) {
+        return jdbc.queryForObject("SELECT id FROM stage WHERE workflow_name = ? AND name = ?", Long.class, workflow, stage);
+    }
+
+    // ---- the processes -----------------------------------------------------------------------------------------
+
+    private void startReceiver() throws IOException {
+        receiver = new ProcessBuilder(java(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                BenchReceiver.class.getName()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(receiver.getInputStream(), StandardCharsets.UTF_8));
+        String first = out.readLine();
+        if (first == null || !first.startsWith("PORT ")) {
+            throw new IllegalStateException("receiver did not start: " + first);
+        }
+        receiverPort = Integer.parseInt(first.substring(5).trim());
+    }
+
+    private Path writeWorkflow() throws IOException {
+        String hook = "http://127.0.0.1:" + receiverPort + "/hook";
+        Path file = DIR.resolve("workflow.yaml");
+        Files.writeString(file, """
+                workflows:
+                  - name: bench
+                    stages:
+                      - { name: dataset, type: dataset }
+                      - { name: hook, type: webhook, url: "%s", on_failure: failed }
+                      - { name: annotate, type: annotate }
+                      - { name: failed, type: holding }
+                  - name: bench-annotations
+                    stages:
+                      - { name: dataset, type: dataset }
+                      - { name: hook, type: webhook, url: "%s", include_annotations: true, on_failure: failed }
+                      - { name: annotate, type: annotate }
+                      - { name: failed, type: holding }
+                """.formatted(hook, hook));
+        return file;
+    }
+
+    private void startBundle(String database, String url, String user, Path workflow) throws Exception {
+        bundleDatabase = database;
+        bundleUrl = url;
+        bundleUser = user;
+        bundleWorkflow = workflow;
+        ensureBundle();
+    }
+
+    private void ensureBundle() throws Exception {
+        if (bundle != null && bundle.isAlive()) {
+            return;
+        }
+        managementPort = freePort();
+        String classpath = "target/classes" + File.pathSeparator
+                           + Files.readString(Path.of("target", "bundle-classpath.txt")).trim();
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx" + System.getProperty("bench.bundle-heap", "256m"),
+                "-Dwebhook.workflow-file=" + bundleWorkflow, "-Dwebhook.db.url=" + bundleUrl, "-Dwebhook.db.user=" + bundleUser,
+                "-Dwebhook.db.password=", "-Dwebhook.demo.enabled=false", "-Dwebhook.ssrf.allow=127.0.0.1",
+                "-Dwebhook.api.admin-key=bench-admin-key", "-Dcamel.server.port=" + freePort(),
+                "-Dcamel.management.port=" + managementPort, "-Dwebhook.concurrency=" + CONCURRENCY,
+                "-Dwebhook.db.pool-size=" + (CONCURRENCY + 8), "-Dwebhook.claim-batch-size=100",
+                "-Dwebhook.max-in-flight=" + Math.max(200, CONCURRENCY * 8)));
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (key.startsWith("bench.bundle.")) {
+                command.add("-D" + key.substring("bench.bundle.".length()) + "=" + System.getProperty(key));
+            }
+        }
+        command.addAll(List.of("-cp", classpath, "com.annoflow.webhookstage.WebhookStageMain"));
+        bundle = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(DIR.resolve("bundle-" + bundleDatabase + ".log").toFile()))
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (System.nanoTime() < deadline) {
+            if (!bundle.isAlive()) {
+                throw new IllegalStateException("bundle exited at start; see " + DIR.resolve("bundle-" + bundleDatabase + ".log"));
+            }
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/observe/health/ready"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("bundle not ready within 2 minutes");
+    }
+
+    private void stopBundle() throws InterruptedException {
+        if (bundle != null && bundle.isAlive()) {
+            bundle.destroy();
+            if (!bundle.waitFor(60, TimeUnit.SECONDS)) {
+                bundle.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private void killChildren() {
+        for (Process p : new Process[] { bundle, receiver }) {
+            if (p != null && p.isAlive()) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private void resetReceiver(boolean failFirst) throws Exception {
+        http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + receiverPort + "/reset?failFirst=" + failFirst))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+    }
+
+    private long receiverRequests() throws Exception {
+        String stats = get("http://127.0.0.1:" + receiverPort + "/stats");
+        return Long.parseLong(stats.split(" ")[0].substring("requests=".length()));
+    }
+
+    private String get(String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static long peakRssKb(Process process) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            // not Linux, or gone
+        }
+        return 0;
+    }
+
+    private static long memTotalKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            // not Linux
+        }
+        return 0;
+    }
+
+    // ---- reporting ---------------------------------------------------------------------------------------------
+
+    private void line(String text) {
+        System.out.println(text);
+        report.add(text);
+    }
+
+    private static String row(String what, List<Double> values) {
+        return String.format(Locale.ROOT, "| %s | %.0f | %.0f–%.0f | %d |", what, median(values), Collections.min(values),
+                Collections.max(values), values.size());
+    }
+
+    private static String rowRatio(String what, List<Double> values) {
+        return String.format(Locale.ROOT, "| %s | %.2f | %.2f–%.2f | %d |", what, median(values), Collections.min(values),
+                Collections.max(values), values.size());
+    }
+
+    private static Double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
