@@ -156,8 +156,14 @@ public final class Attempts {
                 : status >= 400 && status < 500 && status != 408 && status != 429 ? AttemptOutcome.REJECTED
                 : AttemptOutcome.FAILED;
         String reason = status == 413 ? "HTTP 413: the receiver refused the payload as too large" : "HTTP " + status;
-        log.record(stage.id(), entry(visit, stage, attempt, outcome, status, durationMs,
-                outcome == AttemptOutcome.DELIVERED ? null : reason, excerpt));
+        DeliveryAttempt logged = entry(visit, stage, attempt, outcome, status, durationMs,
+                outcome == AttemptOutcome.DELIVERED ? null : reason, excerpt);
+        if (outcome == AttemptOutcome.DELIVERED) {
+            // written in the transaction that moves the file on: one commit per delivered file instead of two
+            exchange.setProperty(AssignmentQueue.WRITE_WITH_MOVE, (Runnable) () -> log.record(stage.id(), logged));
+        } else {
+            log.record(stage.id(), logged);
+        }
         metrics.attempt(stage, outcome.name(), durationMs);
         circuits.attempted(stage, outcome, durationMs);
         LOG.info("file {} stage {} delivery {} attempt {}/{}: HTTP {} in {} ms", visit.itemId(), stage.qualifiedName(),

@@ -31,6 +31,8 @@ public final class AssignmentQueue {
     public static final String VISIT = "visit";
     public static final String STAGE = "stage";
     public static final String NEXT_STAGE = "nextStage";
+    /** A {@link Runnable} the delivery steps leave to be run inside the transaction that moves the file on. */
+    public static final String WRITE_WITH_MOVE = "writeWithMove";
 
     private static final Logger LOG = LoggerFactory.getLogger("webhook.queue");
 
@@ -184,6 +186,11 @@ public final class AssignmentQueue {
      * is another webhook stage the file is queued there as a new visit (new delivery id, full attempt budget).
      */
     public void moveOn(Visit visit, StageConfig from, StageConfig target, String reason, String detail) {
+        moveOn(visit, from, target, reason, detail, null);
+    }
+
+    /** As above, running {@code alsoWrite} (e.g. the delivered attempt's log row) in the same transaction. */
+    public void moveOn(Visit visit, StageConfig from, StageConfig target, String reason, String detail, Runnable alsoWrite) {
         stopWaiting(visit);
         Instant now = clock.instant();
         boolean moved = Boolean.TRUE.equals(storage.transactions().execute(tx -> {
@@ -197,8 +204,14 @@ public final class AssignmentQueue {
             }
             recordTransition(visit.itemId(), from.id(), target.id(), reason, visit.deliveryId(), detail, now);
             markPassed(visit.itemId(), from.id(), reason);
+            if (alsoWrite != null) {
+                alsoWrite.run();
+            }
             return true;
         }));
+        if (!moved && alsoWrite != null) {
+            alsoWrite.run(); // the attempt happened even though another instance now holds the file
+        }
         if (moved) {
             LOG.info("file {} moved {} -> {} ({}{})", visit.itemId(), from.qualifiedName(), target.name(), reason,
                     detail == null ? "" : ": " + detail);
@@ -216,7 +229,7 @@ public final class AssignmentQueue {
         StageConfig from = exchange.getProperty(STAGE, StageConfig.class);
         StageConfig target = catalog.target(from, exchange.getProperty(NEXT_STAGE, String.class));
         moveOn(visit, from, target, exchange.getProperty("outcome", String.class),
-                exchange.getProperty("outcomeDetail", String.class));
+                exchange.getProperty("outcomeDetail", String.class), exchange.getProperty(WRITE_WITH_MOVE, Runnable.class));
     }
 
     /** Gives the claimed file of this exchange back to the queue, if it still holds the lease. */

@@ -120,6 +120,9 @@ final class RawBaseline {
                     }
                 }
             }
+            if (candidates.isEmpty()) {
+                return claimed;
+            }
             try (PreparedStatement s = c.prepareStatement("UPDATE assignment SET status = 'SENDING', lease_owner = 'raw',"
                     + " lease_expires_at = ?, delivery_id = COALESCE(delivery_id, ?), updated_at = ?"
                     + " WHERE item_id = ? AND status = 'QUEUED'")) {
