@@ -69,11 +69,17 @@ public final class Attempts {
         this.metrics = metrics;
     }
 
-    /** Counts the attempt (persisted, so a crash never refills the budget), renews the lease and sets the request headers. */
+    /**
+     * Counts the attempt (persisted before it is sent, so a crash never refills the budget; the claim counted the first
+     * one), renews the lease and sets the request headers.
+     */
     public void begin(Exchange exchange) {
         Visit visit = exchange.getProperty(AssignmentQueue.VISIT, Visit.class);
         StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
-        int made = exchange.getProperty(ATTEMPTS_MADE, visit.attemptsMade(), Integer.class);
+        Integer madeSoFar = exchange.getProperty(ATTEMPTS_MADE, Integer.class);
+        // the first attempt after the claim was counted by the claim itself; retries are counted here
+        boolean countedByClaim = madeSoFar == null;
+        int made = countedByClaim ? visit.attemptsMade() : madeSoFar;
         if (made >= stage.attemptBudget()) {
             log.record(stage.id(), entry(visit, stage, made, AttemptOutcome.BUDGET_USED_UP, null, 0,
                     "all " + made + " attempts were made before the bundle restarted", null));
@@ -91,7 +97,7 @@ public final class Attempts {
             // the stage paused (its endpoint keeps failing, or an operator said so): the file waits, this attempt not made
             throw new StagePausedException(stage, state);
         }
-        if (!queue.startAttempt(visit, made)) {
+        if (!(countedByClaim ? queue.startClaimedAttempt(visit) : queue.startAttempt(visit, made))) {
             throw new LeaseLostException(visit);
         }
         exchange.setProperty(ATTEMPTS_MADE, made + 1);

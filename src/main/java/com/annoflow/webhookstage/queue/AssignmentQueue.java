@@ -45,7 +45,7 @@ public final class AssignmentQueue {
     private final int maxInFlight;
     private final int prefetch;
     /** Claimed visits whose first attempt has not started: they hold a lease nobody renews, so keep them few. */
-    private final java.util.Set<String> waiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Map<String, Long> waiting = new java.util.concurrent.ConcurrentHashMap<>();
     private final Runnable roomFreed;
     /** Stages that are not sending (endpoint health): their files stay queued, unclaimed. */
     private volatile Set<Long> pausedStages = Set.of();
@@ -71,7 +71,8 @@ public final class AssignmentQueue {
     public List<Visit> claim(Exchange exchange) {
         int room = Math.min(Math.min(batchSize, prefetch - waiting.size()), maxInFlight - leasesHeld());
         List<Visit> claimed = room <= 0 ? List.of() : claim(room);
-        claimed.forEach(visit -> waiting.add(visit.itemId()));
+        long now = System.nanoTime();
+        claimed.forEach(visit -> waiting.put(visit.itemId(), now));
         exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty() && claimed.size() == room);
         return claimed;
     }
@@ -92,11 +93,17 @@ public final class AssignmentQueue {
                 .collect(java.util.stream.Collectors.joining(", ")) + ")";
     }
 
-    /** A consumer took a claimed visit: once half the prefetch is free, claim more without waiting for the next poll. */
-    private void stopWaiting(Visit visit) {
-        if (waiting.remove(visit.itemId()) && waiting.size() <= prefetch / 2) {
+    /**
+     * A consumer took a claimed visit: once half the prefetch is free, claim more without waiting for the next poll.
+     *
+     * @return whether the visit was waiting for its first attempt (which its claim counted already)
+     */
+    private boolean stopWaiting(Visit visit) {
+        boolean wasWaiting = waiting.remove(visit.itemId()) != null;
+        if (wasWaiting && waiting.size() <= prefetch / 2) {
             roomFreed.run();
         }
+        return wasWaiting;
     }
 
     /** Files this instance is delivering or holding in back-off; counted in the database, so it can never drift. */
@@ -117,12 +124,12 @@ public final class AssignmentQueue {
     private List<Visit> claimSkippingLocked(int limit) {
         Instant now = clock.instant();
         return storage.jdbc().query("UPDATE assignment SET status = 'SENDING', lease_owner = ?, lease_expires_at = ?,"
-                                    + " updated_at = ?,"
+                                    + " updated_at = ?, attempts = attempts + 1,"
                                     + " delivery_id = COALESCE(delivery_id, 'msg_' || replace(gen_random_uuid()::text, '-', ''))"
                                     // ANY(ARRAY(...)): the candidates are found once, then updated through the primary key
                                     + " WHERE item_id = ANY(ARRAY(SELECT item_id FROM assignment WHERE status = 'QUEUED'"
                                     + unpaused() + " ORDER BY assigned_at, item_id LIMIT ? FOR UPDATE SKIP LOCKED))"
-                                    + " RETURNING item_id, stage_id, delivery_id, attempts",
+                                    + " RETURNING item_id, stage_id, delivery_id, attempts - 1 AS attempts",
                 (rs, n) -> new Visit(rs.getString("item_id"), rs.getLong("stage_id"), rs.getString("delivery_id"),
                         rs.getInt("attempts"), instanceId),
                 instanceId, Storage.utc(now.plus(leaseDuration)), Storage.utc(now), limit);
@@ -145,7 +152,7 @@ public final class AssignmentQueue {
                     instanceId, Storage.utc(now.plus(leaseDuration)), newDeliveryId(), Storage.utc(now), itemId });
         }
         int[] counts = jdbc.batchUpdate("UPDATE assignment SET status = 'SENDING', lease_owner = ?, lease_expires_at = ?,"
-                                        + " delivery_id = COALESCE(delivery_id, ?), updated_at = ?"
+                                        + " delivery_id = COALESCE(delivery_id, ?), updated_at = ?, attempts = attempts + 1"
                                         + " WHERE item_id = ? AND status = 'QUEUED'",
                 rows);
         List<String> won = new ArrayList<>();
@@ -159,7 +166,7 @@ public final class AssignmentQueue {
 
     private List<Visit> visitsOf(Collection<String> itemIds) {
         return new NamedParameterJdbcTemplate(storage.jdbc()).query(
-                "SELECT item_id, stage_id, delivery_id, attempts FROM assignment"
+                "SELECT item_id, stage_id, delivery_id, attempts - 1 AS attempts FROM assignment"
                                                                    + " WHERE lease_owner = :owner AND status = 'SENDING' AND item_id IN (:ids)"
                                                                    + " ORDER BY assigned_at, item_id",
                 new MapSqlParameterSource("owner", instanceId).addValue("ids", itemIds),
@@ -168,7 +175,26 @@ public final class AssignmentQueue {
     }
 
     /**
-     * Counts one more attempt and renews the lease, atomically and only while this instance still holds it.
+     * The first attempt after a claim: the claim counted it already (one statement and one commit fewer per file), so
+     * only a visit that waited in memory for more than half its lease checks and renews the lease.
+     *
+     * @return false when the lease was lost
+     */
+    public boolean startClaimedAttempt(Visit visit) {
+        Long claimedAt = waiting.get(visit.itemId());
+        stopWaiting(visit);
+        if (claimedAt != null && System.nanoTime() - claimedAt < leaseDuration.toNanos() / 2) {
+            return true;
+        }
+        Instant now = clock.instant();
+        return storage.jdbc().update("UPDATE assignment SET lease_expires_at = ?, updated_at = ?"
+                                     + " WHERE item_id = ? AND lease_owner = ? AND status = 'SENDING' AND attempts = ?",
+                Storage.utc(now.plus(leaseDuration)), Storage.utc(now), visit.itemId(), visit.leaseOwner(),
+                visit.attemptsMade() + 1) == 1;
+    }
+
+    /**
+     * Counts one more attempt (a retry) and renews the lease, atomically and only while this instance still holds it.
      *
      * @return false when the lease was lost (the file was recovered and maybe claimed by someone else)
      */
@@ -253,23 +279,38 @@ public final class AssignmentQueue {
         }
     }
 
-    /** Puts a claimed file back in the queue untouched (attempts and delivery id kept), e.g. when the bundle stops. */
+    /**
+     * Puts a claimed file back in the queue (delivery id and attempts made kept), e.g. when the bundle stops or the stage
+     * pauses. A file whose first attempt had not started gets back the attempt its claim counted.
+     */
     public void release(Visit visit) {
-        stopWaiting(visit);
+        int refund = stopWaiting(visit) ? 1 : 0;
         int released = storage.jdbc().update("UPDATE assignment SET status = 'QUEUED', lease_owner = NULL,"
-                                             + " lease_expires_at = NULL, updated_at = ?"
+                                             + " lease_expires_at = NULL, updated_at = ?, attempts = attempts - ?"
                                              + " WHERE item_id = ? AND lease_owner = ? AND status = 'SENDING'",
-                Storage.utc(clock.instant()), visit.itemId(), visit.leaseOwner());
+                Storage.utc(clock.instant()), refund, visit.itemId(), visit.leaseOwner());
         if (released == 1) {
             LOG.info("file {} released back to the queue; its attempts so far still count", visit.itemId());
         }
     }
 
-    /** Gives back every file this instance holds; used when the bundle stops. */
+    /** Gives back every file this instance holds; used when the bundle stops. Unstarted first attempts are refunded. */
     public void releaseAll() {
-        int released = storage.jdbc().update("UPDATE assignment SET status = 'QUEUED', lease_owner = NULL,"
-                                             + " lease_expires_at = NULL, updated_at = ? WHERE status = 'SENDING' AND lease_owner = ?",
-                Storage.utc(clock.instant()), instanceId);
+        Instant now = clock.instant();
+        java.util.List<String> unstarted = new ArrayList<>(waiting.keySet());
+        int released = 0;
+        for (int from = 0; from < unstarted.size(); from += 500) {
+            released += new NamedParameterJdbcTemplate(storage.jdbc()).update(
+                    "UPDATE assignment SET status = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL,"
+                    + " updated_at = :now, attempts = attempts - 1"
+                    + " WHERE status = 'SENDING' AND lease_owner = :owner AND item_id IN (:ids)",
+                    new MapSqlParameterSource("now", Storage.utc(now)).addValue("owner", instanceId)
+                            .addValue("ids", unstarted.subList(from, Math.min(unstarted.size(), from + 500))));
+        }
+        waiting.clear();
+        released += storage.jdbc().update("UPDATE assignment SET status = 'QUEUED', lease_owner = NULL,"
+                                          + " lease_expires_at = NULL, updated_at = ? WHERE status = 'SENDING' AND lease_owner = ?",
+                Storage.utc(now), instanceId);
         if (released > 0) {
             LOG.info("{} file(s) still held by this instance went back to the queue, their attempts kept", released);
         }

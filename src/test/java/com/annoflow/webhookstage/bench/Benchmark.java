@@ -111,6 +111,10 @@ public final class Benchmark {
                  Statement s = admin.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS webhook_bench WITH (FORCE)");
                 s.execute("CREATE DATABASE webhook_bench");
+                String syncCommit = System.getProperty("bench.pg-synchronous-commit", "");
+                if (!syncCommit.isBlank()) {
+                    s.execute("ALTER DATABASE webhook_bench SET synchronous_commit = " + (syncCommit.equals("off") ? "off" : "on"));
+                }
             } catch (Exception e) {
                 line("");
                 line("## postgresql: skipped, no PostgreSQL at 127.0.0.1:5432 (" + e.getMessage() + ")");
@@ -167,13 +171,17 @@ public final class Benchmark {
         baseline(storage, jdbc, postgres, warmUp, hook, next);
         pause(false);
         for (int run = 1; run <= RUNS; run++) {
+            double[] cpuBefore = cpuSnapshot(bundle.pid());
             bundleRates.add(throughput(jdbc, plain, hook, next, false));
+            recordCpu(database + " bundle", cpuBefore, cpuSnapshot(bundle.pid()), plain.size());
             annotatedRates.add(throughput(jdbc, annotated, annotationsHook, annotationsNext, false));
             failingRates.add(throughput(jdbc, plain, hook, next, true));
             failingRequests.add(receiverRequests());
             rssKb = Math.max(rssKb, peakRssKb(bundle));
             pause(true);
+            double[] baselineBefore = cpuSnapshot(ProcessHandle.current().pid());
             baselineRates.add(baseline(storage, jdbc, postgres, plain, hook, next));
+            recordCpu(database + " baseline", baselineBefore, cpuSnapshot(ProcessHandle.current().pid()), plain.size());
             pause(false);
             System.out.printf(Locale.ROOT, "%s run %d: bundle %.0f/s, baseline %.0f/s%n", database, run,
                     bundleRates.get(run - 1), baselineRates.get(run - 1));
@@ -206,6 +214,20 @@ public final class Benchmark {
                 rate, latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), latency.getMaxValue(),
                 latency.getTotalCount()));
         line("| bundle peak RSS (VmHWM), MB | " + rssKb / 1024 + " | | |");
+        line("");
+        line("CPU seconds per 1,000 deliveries (median of the runs; the baseline's sender figure includes this driver's polling):");
+        line("");
+        line("| | sender (bundle or baseline) | receiver | PostgreSQL server |");
+        line("|---|---|---|---|");
+        for (String who : List.of(database + " bundle", database + " baseline")) {
+            List<double[]> samples = cpu.getOrDefault(who, List.of());
+            if (samples.isEmpty()) {
+                continue;
+            }
+            line(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f |", who,
+                    median(samples.stream().map(a -> a[0]).toList()), median(samples.stream().map(a -> a[1]).toList()),
+                    median(samples.stream().map(a -> a[2]).toList())));
+        }
         Files.write(DIR.resolve("results.md"), report);
     }
 
@@ -427,10 +449,14 @@ public final class Benchmark {
                 "-Dcamel.management.port=" + managementPort, "-Dwebhook.concurrency=" + CONCURRENCY,
                 "-Dwebhook.db.pool-size=" + (CONCURRENCY + 8), "-Dwebhook.claim-batch-size=100",
                 "-Dwebhook.max-in-flight=" + Math.max(200, CONCURRENCY * 8)));
-        for (String key : System.getProperties().stringPropertyNames()) {
-            if (key.startsWith("bench.bundle.")) {
-                command.add("-D" + key.substring("bench.bundle.".length()) + "=" + System.getProperty(key));
+        for (String option : System.getProperty("bench.bundle-options", "").split(",")) {
+            if (!option.isBlank()) {
+                command.add("-D" + option.trim());
             }
+        }
+        String jvmArgs = System.getProperty("bench.bundle-jvm-args", "");
+        if (!jvmArgs.isBlank()) {
+            command.addAll(List.of(jvmArgs.trim().split("\\s+")));
         }
         command.addAll(List.of("-cp", classpath, "com.annoflow.webhookstage.WebhookStageMain"));
         bundle = new ProcessBuilder(command).redirectErrorStream(true)
@@ -484,6 +510,55 @@ public final class Benchmark {
     private String get(String url) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** CPU seconds (user + system) a process used so far, from /proc; 0 where there is no /proc. */
+    private static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** CPU seconds of every PostgreSQL server process (backends, WAL writer, ...). */
+    private static double postgresCpuSeconds() {
+        double total = 0;
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.toList()) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    if (Files.readString(p.resolve("comm")).trim().equals("postgres")) {
+                        total += cpuSeconds(Long.parseLong(name));
+                    }
+                } catch (IOException gone) {
+                    // exited meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return total;
+    }
+
+    /** CPU used between two snapshots: [sender, receiver, postgres] seconds. */
+    private double[] cpuSnapshot(long senderPid) {
+        return new double[] { cpuSeconds(senderPid), cpuSeconds(receiver.pid()), postgresCpuSeconds() };
+    }
+
+    private final Map<String, List<double[]>> cpu = new java.util.TreeMap<>();
+
+    private void recordCpu(String what, double[] before, double[] after, int files) {
+        double[] perThousand = new double[3];
+        for (int i = 0; i < 3; i++) {
+            perThousand[i] = (after[i] - before[i]) * 1000.0 / files;
+        }
+        cpu.computeIfAbsent(what, k -> new ArrayList<>()).add(perThousand);
     }
 
     private static long peakRssKb(Process process) {
