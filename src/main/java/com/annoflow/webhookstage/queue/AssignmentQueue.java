@@ -229,7 +229,6 @@ public final class AssignmentQueue {
                 return false;
             }
             recordTransition(visit.itemId(), from.id(), target.id(), reason, visit.deliveryId(), detail, now);
-            markPassed(visit.itemId(), from.id(), reason);
             if (alsoWrite != null) {
                 alsoWrite.run();
             }
@@ -424,9 +423,17 @@ public final class AssignmentQueue {
                 String.class, stageId, Storage.utc(since), stageId, stageId);
     }
 
-    /** Whether the file ever moved out of the stage (delivered, or sent on after failing). */
+    /**
+     * Whether the file ever moved out of the stage (delivered, or sent on after failing): in the transition history,
+     * or, once retention purged that, in the marks the purge leaves behind ({@code stage_passed}).
+     */
     public boolean hasLeft(String itemId, long stageId) {
-        Integer n = storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_passed WHERE item_id = ? AND stage_id = ?",
+        Integer n = storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_transition WHERE item_id = ? AND from_stage_id = ?"
+                                                  + " AND reason IN ('DELIVERED', 'FAILED')", Integer.class, itemId, stageId);
+        if (n != null && n > 0) {
+            return true;
+        }
+        n = storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_passed WHERE item_id = ? AND stage_id = ?",
                 Integer.class, itemId, stageId);
         return n != null && n > 0;
     }
@@ -437,19 +444,6 @@ public final class AssignmentQueue {
 
     public WorkflowCatalog catalog() {
         return catalog;
-    }
-
-    /**
-     * Remembers, for good, that the file left the webhook stage (delivered, or sent on after failing): the workers' rule
-     * reads this, so the transition history can be purged by retention. Only the lease holder moves a file, so no two
-     * transactions insert the same row.
-     */
-    private void markPassed(String itemId, long stageId, String reason) {
-        if ("DELIVERED".equals(reason) || "FAILED".equals(reason)) {
-            storage.jdbc().update("INSERT INTO stage_passed (item_id, stage_id) SELECT ?, ? FROM stage"
-                                  + " WHERE id = ? AND NOT EXISTS (SELECT 1 FROM stage_passed WHERE item_id = ? AND stage_id = ?)",
-                    itemId, stageId, stageId, itemId, stageId);
-        }
     }
 
     private void recordTransition(String itemId, Long fromStageId, long toStageId, String reason, String deliveryId,

@@ -10,8 +10,9 @@ import com.annoflow.webhookstage.storage.Storage;
 
 /**
  * Deletes delivery-log and transition rows older than {@code webhook.retention.keep}, a bounded batch per statement
- * (each its own short transaction), so a purge never holds long locks or a huge undo log. The queue itself and the
- * "passed this webhook stage" marks are never purged: no file can be lost or re-sent by retention.
+ * (each its own short transaction), so a purge never holds long locks or a huge undo log. The queue itself is never
+ * purged, and before transitions go, the fact that a file passed a webhook stage is kept in {@code stage_passed}: no
+ * file can be lost, re-sent or locked out of the workers' rule by retention.
  */
 public final class RetentionPurge {
 
@@ -36,14 +37,30 @@ public final class RetentionPurge {
 
     private int purge(String table, String timeColumn, Instant cutoff) {
         // table and column names are the constants above, never input
-        String sql = "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table + " WHERE " + timeColumn + " < ?"
-                     + " ORDER BY id FETCH FIRST " + settings.batchSize() + " ROWS ONLY)";
+        String batch = "SELECT id FROM " + table + " WHERE " + timeColumn + " < ? ORDER BY id FETCH FIRST "
+                       + settings.batchSize() + " ROWS ONLY";
         int total = 0;
         int deleted;
         do {
-            deleted = storage.jdbc().update(sql, Storage.utc(cutoff));
+            deleted = storage.transactions().execute(tx -> {
+                if (table.equals("stage_transition")) {
+                    keepPassedMarks(batch, cutoff);
+                }
+                return storage.jdbc().update("DELETE FROM " + table + " WHERE id IN (" + batch + ")", Storage.utc(cutoff));
+            });
             total += deleted;
         } while (deleted == settings.batchSize());
         return total;
+    }
+
+    /**
+     * Before transitions go, remember which files left which webhook stage: the workers' self-assignment rule asks
+     * that, and the history is where it was written. One row per file and stage, whatever the number of visits.
+     */
+    private void keepPassedMarks(String batch, Instant cutoff) {
+        storage.jdbc().update("INSERT INTO stage_passed (item_id, stage_id) SELECT DISTINCT t.item_id, t.from_stage_id"
+                              + " FROM stage_transition t WHERE t.id IN (" + batch + ") AND t.from_stage_id IS NOT NULL"
+                              + " AND t.reason IN ('DELIVERED', 'FAILED') AND NOT EXISTS (SELECT 1 FROM stage_passed p"
+                              + " WHERE p.item_id = t.item_id AND p.stage_id = t.from_stage_id)", Storage.utc(cutoff));
     }
 }

@@ -66,6 +66,11 @@ class RetentionTest {
         // the files themselves, where they are, and the mark that they passed the webhook stage stay
         assertThat(old).allMatch(id -> "flow/annotate ASSIGNED".equals(bundle.stageOf(id)));
         assertThat(count("stage_passed", old)).isEqualTo(3);
+        // so a worker may still self-assign them: they passed the webhook stage before annotate, history or not
+        String workerKey = com.annoflow.webhookstage.support.PayloadSchema.read(
+                bundle.post("/api/keys", "{\"name\": \"worker-1\", \"role\": \"worker\"}").body()).get("key").asText();
+        var selfAssigned = bundle.post("/api/assignments", TestFiles.assignment("flow", "annotate", old.get(0)), workerKey);
+        assertThat(selfAssigned.statusCode()).as(selfAssigned.body()).isEqualTo(200);
         assertThat(bundle.metric("webhook_retention_purged_total", "table=\"stage_transition\""))
                 .isGreaterThanOrEqualTo(purgedBefore + oldTransitions);
     }
