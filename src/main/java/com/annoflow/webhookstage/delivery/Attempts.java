@@ -113,7 +113,8 @@ public final class Attempts {
         request.removeHeaders("*");
         request.setBody(body);
         request.setHeader(Exchange.HTTP_URI, stage.url().toString());
-        request.setHeader(Exchange.HTTP_METHOD, "POST");
+        // the enum camel-http reads; the text "POST" cost a type-converter miss on every request (found by profiling)
+        request.setHeader(Exchange.HTTP_METHOD, org.apache.camel.component.http.HttpMethods.POST);
         request.setHeader(Exchange.CONTENT_TYPE, "application/json");
         request.setHeader("User-Agent", userAgent);
         request.setHeader("webhook-id", deliveryId);

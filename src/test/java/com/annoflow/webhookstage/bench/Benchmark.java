@@ -171,17 +171,17 @@ public final class Benchmark {
         baseline(storage, jdbc, postgres, warmUp, hook, next);
         pause(false);
         for (int run = 1; run <= RUNS; run++) {
-            double[] cpuBefore = cpuSnapshot(bundle.pid());
+            double[] cpuBefore = cpuSnapshot();
             bundleRates.add(throughput(jdbc, plain, hook, next, false));
-            recordCpu(database + " bundle", cpuBefore, cpuSnapshot(bundle.pid()), plain.size());
+            recordCpu(database + " bundle", cpuBefore, cpuSnapshot(), plain.size());
             annotatedRates.add(throughput(jdbc, annotated, annotationsHook, annotationsNext, false));
             failingRates.add(throughput(jdbc, plain, hook, next, true));
             failingRequests.add(receiverRequests());
             rssKb = Math.max(rssKb, peakRssKb(bundle));
             pause(true);
-            double[] baselineBefore = cpuSnapshot(ProcessHandle.current().pid());
+            double[] baselineBefore = cpuSnapshot();
             baselineRates.add(baseline(storage, jdbc, postgres, plain, hook, next));
-            recordCpu(database + " baseline", baselineBefore, cpuSnapshot(ProcessHandle.current().pid()), plain.size());
+            recordCpu(database + " baseline", baselineBefore, cpuSnapshot(), plain.size());
             pause(false);
             System.out.printf(Locale.ROOT, "%s run %d: bundle %.0f/s, baseline %.0f/s%n", database, run,
                     bundleRates.get(run - 1), baselineRates.get(run - 1));
@@ -215,18 +215,23 @@ public final class Benchmark {
                 latency.getTotalCount()));
         line("| bundle peak RSS (VmHWM), MB | " + rssKb / 1024 + " | | |");
         line("");
-        line("CPU seconds per 1,000 deliveries (median of the runs; the baseline's sender figure includes this driver's polling):");
+        line("CPU seconds per 1,000 deliveries, median of the runs (the benchmark JVM runs the baseline, polls the database"
+             + " for progress and, on HSQLDB, is the database server):");
         line("");
-        line("| | sender (bundle or baseline) | receiver | PostgreSQL server |");
-        line("|---|---|---|---|");
+        line("| run | bundle JVM | benchmark JVM | receiver | PostgreSQL server | total |");
+        line("|---|---|---|---|---|---|");
         for (String who : List.of(database + " bundle", database + " baseline")) {
             List<double[]> samples = cpu.getOrDefault(who, List.of());
             if (samples.isEmpty()) {
                 continue;
             }
-            line(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f |", who,
-                    median(samples.stream().map(a -> a[0]).toList()), median(samples.stream().map(a -> a[1]).toList()),
-                    median(samples.stream().map(a -> a[2]).toList())));
+            double[] m = new double[4];
+            for (int i = 0; i < 4; i++) {
+                final int column = i;
+                m[i] = median(samples.stream().map(a -> a[column]).toList());
+            }
+            line(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |", who, m[0], m[1], m[2], m[3],
+                    m[0] + m[1] + m[2] + m[3]));
         }
         Files.write(DIR.resolve("results.md"), report);
     }
@@ -546,16 +551,17 @@ public final class Benchmark {
         return total;
     }
 
-    /** CPU used between two snapshots: [sender, receiver, postgres] seconds. */
-    private double[] cpuSnapshot(long senderPid) {
-        return new double[] { cpuSeconds(senderPid), cpuSeconds(receiver.pid()), postgresCpuSeconds() };
+    /** CPU used so far: [bundle, this JVM, receiver, postgres] seconds. */
+    private double[] cpuSnapshot() {
+        return new double[] { bundle == null ? 0 : cpuSeconds(bundle.pid()), cpuSeconds(ProcessHandle.current().pid()),
+            cpuSeconds(receiver.pid()), postgresCpuSeconds() };
     }
 
     private final Map<String, List<double[]>> cpu = new java.util.TreeMap<>();
 
     private void recordCpu(String what, double[] before, double[] after, int files) {
-        double[] perThousand = new double[3];
-        for (int i = 0; i < 3; i++) {
+        double[] perThousand = new double[4];
+        for (int i = 0; i < 4; i++) {
             perThousand[i] = (after[i] - before[i]) * 1000.0 / files;
         }
         cpu.computeIfAbsent(what, k -> new ArrayList<>()).add(perThousand);
