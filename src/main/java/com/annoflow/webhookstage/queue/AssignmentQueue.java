@@ -247,12 +247,15 @@ public final class AssignmentQueue {
 
     /**
      * The last step of a visit in {@code routes/webhook-delivery.yaml}: moves the file to the stage the router chose
-     * (exchange property {@code nextStage}), recording the outcome the delivery steps described.
+     * (exchange property {@code nextStage}: {@code on_success}, {@code on_failure}, or a stage name), recording the
+     * outcome the delivery steps described.
      */
     public void moveToNextStage(Exchange exchange) {
         Visit visit = exchange.getProperty(VISIT, Visit.class);
         StageConfig from = exchange.getProperty(STAGE, StageConfig.class);
-        StageConfig target = catalog.target(from, exchange.getProperty(NEXT_STAGE, String.class));
+        String next = exchange.getProperty(NEXT_STAGE, String.class);
+        StageConfig target = catalog.target(from, "on_success".equals(next) ? from.onSuccess()
+                : "on_failure".equals(next) ? from.onFailure() : next);
         moveOn(visit, from, target, exchange.getProperty("outcome", String.class),
                 exchange.getProperty("outcomeDetail", String.class), exchange.getProperty(WRITE_WITH_MOVE, Runnable.class));
     }
