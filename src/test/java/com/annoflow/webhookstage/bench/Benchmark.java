@@ -48,8 +48,8 @@ public final class Benchmark {
     private static final int ANNOTATED_FILES = Integer.getInteger("bench.annotated-files", 5_000);
     private static final int RUNS = Integer.getInteger("bench.runs", 3);
     private static final int LATENCY_SECONDS = Integer.getInteger("bench.latency-seconds", 20);
-    private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 16);
-    private static final int BASELINE_THREADS = Integer.getInteger("bench.baseline-threads", 16);
+    private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 32);
+    private static final int BASELINE_THREADS = Integer.getInteger("bench.baseline-threads", 8);
     private static final String DATABASES = System.getProperty("bench.databases", "hsqldb,postgresql");
     private static final Duration RUN_LIMIT = Duration.ofMinutes(Integer.getInteger("bench.run-limit-minutes", 10));
     private static final Path DIR = Path.of("target", "bench");
