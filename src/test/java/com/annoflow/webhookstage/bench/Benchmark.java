@@ -53,6 +53,8 @@ public final class Benchmark {
     private static final String DATABASES = System.getProperty("bench.databases", "hsqldb,postgresql");
     private static final Duration RUN_LIMIT = Duration.ofMinutes(Integer.getInteger("bench.run-limit-minutes", 10));
     private static final Path DIR = Path.of("target", "bench");
+    static final int PROGRESS_CHECK_MILLIS = 50;
+    private static final int MILLION = Integer.getInteger("bench.waiting-files", 1_000_000);
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<String> report = new ArrayList<>();
@@ -172,25 +174,35 @@ public final class Benchmark {
         pause(false);
         for (int run = 1; run <= RUNS; run++) {
             double[] cpuBefore = cpuSnapshot();
+            double[] dbBefore = postgres ? pgCounters(jdbc) : null;
             bundleRates.add(throughput(jdbc, plain, hook, next, false));
             recordCpu(database + " bundle", cpuBefore, cpuSnapshot(), plain.size());
+            if (postgres) {
+                Thread.sleep(1500); // statistics reach pg_stat_database within a second
+                recordDbWork("bundle", dbBefore, pgCounters(jdbc), plain.size());
+            }
             annotatedRates.add(throughput(jdbc, annotated, annotationsHook, annotationsNext, false));
             failingRates.add(throughput(jdbc, plain, hook, next, true));
             failingRequests.add(receiverRequests());
             rssKb = Math.max(rssKb, peakRssKb(bundle));
             pause(true);
             double[] baselineBefore = cpuSnapshot();
+            double[] dbBaselineBefore = postgres ? pgCounters(jdbc) : null;
             baselineRates.add(baseline(storage, jdbc, postgres, plain, hook, next));
             recordCpu(database + " baseline", baselineBefore, cpuSnapshot(), plain.size());
+            if (postgres) {
+                Thread.sleep(1500);
+                recordDbWork("baseline", dbBaselineBefore, pgCounters(jdbc), plain.size());
+            }
             pause(false);
             System.out.printf(Locale.ROOT, "%s run %d: bundle %.0f/s, baseline %.0f/s%n", database, run,
                     bundleRates.get(run - 1), baselineRates.get(run - 1));
         }
 
-        ensureBundle();
         double rate = median(bundleRates) / 2;
         Histogram latency = latency(jdbc, plain, hook, next, rate);
         rssKb = Math.max(rssKb, peakRssKb(bundle));
+        String[] million = postgres && MILLION > 0 ? millionWaiting(jdbc, hook, next) : null;
         stopBundle();
 
         line("");
@@ -214,6 +226,12 @@ public final class Benchmark {
                 rate, latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), latency.getMaxValue(),
                 latency.getTotalCount()));
         line("| bundle peak RSS (VmHWM), MB | " + rssKb / 1024 + " | | |");
+        if (million != null) {
+            line("| with " + MILLION + " files waiting: claim of 100 (EXPLAIN ANALYZE), ms | " + million[0] + " | | (" + million[1]
+                 + " ms with " + million[2] + " waiting) |");
+            line("| with " + MILLION + " files waiting: bundle deliveries/s over the first " + million[3] + " | " + million[4] + " | | |");
+            line("| with " + MILLION + " files waiting: bundle peak RSS (VmHWM), MB | " + million[5] + " | | |");
+        }
         line("");
         line("CPU seconds per 1,000 deliveries, median of the runs (the benchmark JVM runs the baseline, polls the database"
              + " for progress and, on HSQLDB, is the database server):");
@@ -232,6 +250,27 @@ public final class Benchmark {
             }
             line(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f |", who, m[0], m[1], m[2], m[3],
                     m[0] + m[1] + m[2] + m[3]));
+        }
+        if (postgres) {
+            line("");
+            line("PostgreSQL's counters per delivery (pg_stat_database, median of the runs; includes the reset and the"
+                 + " progress checks, alike for both):");
+            line("");
+            line("| run | commits | rows inserted | rows updated | rows fetched | rows returned |");
+            line("|---|---|---|---|---|---|");
+            for (String who : List.of("bundle", "baseline")) {
+                List<double[]> samples = dbWork.getOrDefault(who, List.of());
+                if (samples.isEmpty()) {
+                    continue;
+                }
+                StringBuilder row = new StringBuilder("| " + who + " |");
+                for (int i = 0; i < 5; i++) {
+                    final int column = i;
+                    row.append(String.format(Locale.ROOT, " %.1f |", median(samples.stream().map(a -> a[column]).toList())));
+                }
+                line(row.toString());
+            }
+            dbWork.clear();
         }
         Files.write(DIR.resolve("results.md"), report);
     }
@@ -261,6 +300,68 @@ public final class Benchmark {
         }
     }
 
+    /**
+     * The queue holds a million files: the claim statement's cost (EXPLAIN ANALYZE, rolled back) against a small queue,
+     * the bundle's rate over its first deliveries, and its RSS. Files are made in SQL (generate_series), not registered.
+     * @return [claim ms at a million, claim ms small, small count, delivered, deliveries/s, RSS MB]
+     */
+    private String[] millionWaiting(JdbcTemplate jdbc, long hook, long next) throws Exception {
+        pause(true);
+        reset(jdbc);
+        jdbc.update("INSERT INTO file (item_id, name, path, team_name, team_slug, dataset_name, dataset_slug, registered_at)"
+                    + " SELECT gen_random_uuid()::text, 'waiting-' || g, '/waiting', 'My Team', 'my-team', 'Cars', 'cars', now()"
+                    + " FROM generate_series(1, 1000) g");
+        jdbc.update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
+                    + " SELECT item_id, ?, 'QUEUED', 0, now(), now() FROM file WHERE name LIKE 'waiting-%'", hook);
+        jdbc.execute("ANALYZE assignment");
+        String small = claimMillis(jdbc);
+        reset(jdbc);
+        jdbc.update("INSERT INTO file (item_id, name, path, team_name, team_slug, dataset_name, dataset_slug, registered_at)"
+                    + " SELECT gen_random_uuid()::text, 'waiting-' || g, '/waiting', 'My Team', 'my-team', 'Cars', 'cars', now()"
+                    + " FROM generate_series(1001, " + MILLION + ") g");
+        jdbc.update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
+                    + " SELECT item_id, ?, 'QUEUED', 0, now() - interval '1 hour', now() FROM file WHERE name LIKE 'waiting-%'", hook);
+        jdbc.execute("ANALYZE assignment");
+        String big = claimMillis(jdbc);
+        int count = Math.min(FILES, 20_000);
+        resetReceiver(false);
+        pause(false);
+        long started = System.nanoTime();
+        long deadline = started + RUN_LIMIT.toNanos();
+        while (moved(jdbc, next) < count && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        double rate = moved(jdbc, next) / ((System.nanoTime() - started) / 1e9);
+        pause(true);
+        String rss = Long.toString(peakRssKb(bundle) / 1024);
+        pause(false);
+        return new String[] { big, small, "1000", Integer.toString(count), String.format(Locale.ROOT, "%.0f", rate), rss };
+    }
+
+    /** The bundle's PostgreSQL claim of 100, planned and run, then rolled back: its execution time. */
+    private static String claimMillis(JdbcTemplate jdbc) {
+        return jdbc.execute((java.sql.Connection c) -> {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement();
+                 java.sql.ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, FORMAT TEXT) UPDATE assignment SET status = 'SENDING',"
+                         + " lease_owner = 'bench', attempts = attempts + 1 WHERE item_id = ANY(ARRAY(SELECT item_id FROM assignment"
+                         + " WHERE status = 'QUEUED' ORDER BY assigned_at, item_id LIMIT 100 FOR UPDATE SKIP LOCKED))"
+                         + " RETURNING item_id")) {
+                String time = "?";
+                while (rs.next()) {
+                    String line = rs.getString(1);
+                    if (line.startsWith("Execution Time:")) {
+                        time = line.replaceAll("[^0-9.]", "");
+                    }
+                }
+                return time;
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        });
+    }
+
     // ---- one measurement ---------------------------------------------------------------------------------------
 
     private double throughput(JdbcTemplate jdbc, List<String> files, long stage, long next, boolean failFirst)
@@ -275,7 +376,8 @@ public final class Benchmark {
                 throw new IllegalStateException("bundle did not deliver " + files.size() + " files within " + RUN_LIMIT
                                                 + "; see " + DIR.resolve("bundle-" + bundleDatabase + ".log"));
             }
-            Thread.sleep(10);
+            // the same progress check as the baseline's, so both pay for it alike
+            Thread.sleep(PROGRESS_CHECK_MILLIS);
         }
         return files.size() / ((System.nanoTime() - started) / 1e9);
     }
@@ -558,6 +660,23 @@ public final class Benchmark {
     }
 
     private final Map<String, List<double[]>> cpu = new java.util.TreeMap<>();
+    private final Map<String, List<double[]>> dbWork = new java.util.TreeMap<>();
+
+    /** PostgreSQL's own counters for this database: commits, rows inserted, updated, fetched (by index), returned. */
+    private static double[] pgCounters(JdbcTemplate jdbc) {
+        jdbc.execute("SELECT pg_stat_force_next_flush()");
+        return jdbc.queryForObject("SELECT xact_commit, tup_inserted, tup_updated, tup_fetched, tup_returned"
+                                   + " FROM pg_stat_database WHERE datname = current_database()",
+                (rs, n) -> new double[] { rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5) });
+    }
+
+    private void recordDbWork(String what, double[] before, double[] after, int files) {
+        double[] perFile = new double[before.length];
+        for (int i = 0; i < before.length; i++) {
+            perFile[i] = (after[i] - before[i]) / files;
+        }
+        dbWork.computeIfAbsent(what, k -> new ArrayList<>()).add(perFile);
+    }
 
     private void recordCpu(String what, double[] before, double[] after, int files) {
         double[] perThousand = new double[4];

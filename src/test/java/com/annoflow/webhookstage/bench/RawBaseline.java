@@ -81,7 +81,7 @@ final class RawBaseline {
         }
         long deadline = System.nanoTime() + limit.toNanos();
         while (!done.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
+            Thread.sleep(Benchmark.PROGRESS_CHECK_MILLIS);
         }
         stop.set(true);
         pool.shutdownNow();
@@ -173,7 +173,7 @@ final class RawBaseline {
             if (ok) {
                 try (PreparedStatement move = c.prepareStatement("UPDATE assignment SET stage_id = ?, status = 'ASSIGNED',"
                         + " attempts = 0, delivery_id = NULL, lease_owner = NULL, lease_expires_at = NULL, assigned_at = ?,"
-                        + " updated_at = ? WHERE item_id = ? AND lease_owner = 'raw'")) {
+                        + " updated_at = ? WHERE item_id = ? AND COALESCE(lease_owner, '') = 'raw'")) {
                     move.setLong(1, nextStageId);
                     move.setTimestamp(2, now);
                     move.setTimestamp(3, now);
