@@ -152,6 +152,11 @@ public final class Benchmark {
         JdbcTemplate jdbc = storage.jdbc();
         List<String> plain = register(storage, FILES, "plain", 0);
         List<String> annotated = register(storage, ANNOTATED_FILES, "annotated", 20_000);
+        // settle the freshly loaded tables first, or autovacuum (PostgreSQL) lands in the middle of the first run
+        boolean postgresDb = database.equals("postgresql");
+        for (String table : List.of("file", "file_slot", "slot_source_file", "annotation", "assignment")) {
+            jdbc.execute(postgresDb ? "VACUUM ANALYZE " + table : "CHECKPOINT");
+        }
         long hook = stageId(jdbc, "bench", "hook");
         long next = stageId(jdbc, "bench", "annotate");
         long annotationsHook = stageId(jdbc, "bench-annotations", "hook");
