@@ -76,7 +76,11 @@ public final class AssignmentQueue {
      * scheduler whether anything was claimed, so it polls again at once while work is waiting.
      */
     public List<Visit> claim(Exchange exchange) {
-        int room = Math.min(Math.min(batchSize, prefetch - waiting.size()), maxInFlight - leasesHeld());
+        int room = Math.min(batchSize, prefetch - waiting.size());
+        if (room > 0) {
+            // counted in the database only when the prefetch leaves room: wake-ups with a full prefetch cost nothing
+            room = Math.min(room, maxInFlight - leasesHeld());
+        }
         List<Visit> claimed = room <= 0 ? List.of() : claim(room);
         long now = System.nanoTime();
         claimed.forEach(visit -> waiting.put(visit.itemId(), now));
