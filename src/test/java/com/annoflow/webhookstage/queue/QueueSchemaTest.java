@@ -1,0 +1,80 @@
+package com.annoflow.webhookstage.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+
+import com.annoflow.webhookstage.support.BundleUnderTest;
+import com.annoflow.webhookstage.support.Receiver;
+import com.annoflow.webhookstage.support.TestDatabase;
+import com.annoflow.webhookstage.support.TestFiles;
+import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * What the queue's statements rely on in the schema: a lease only while a file is being sent (the single-file
+ * statements check the holder and the primary key only), and on PostgreSQL a claim that reads the head of the queue
+ * index whatever the statistics say.
+ */
+class QueueSchemaTest {
+
+    @Test
+    void theSchemaRefusesALeaseOnAFileThatIsNotBeingSent() {
+        try (Receiver receiver = new Receiver().start();
+                BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).start()) {
+            String id = TestFiles.newId();
+            bundle.post("/api/files", TestFiles.registration(id));
+            bundle.post("/api/assignments", TestFiles.assignment("flow", "annotate", id));
+            assertThat(bundle.stageOf(id)).isEqualTo("flow/annotate ASSIGNED");
+
+            assertThatThrownBy(() -> bundle.jdbc().update("UPDATE assignment SET lease_owner = 'someone' WHERE item_id = ?", id))
+                    .isInstanceOf(DataIntegrityViolationException.class)
+                    .satisfies(e -> assertThat(e.getMessage().toLowerCase()).contains("ck_assignment_lease_only_while_sending"));
+            assertThat(bundle.jdbc().queryForObject("SELECT lease_owner FROM assignment WHERE item_id = ?", String.class, id))
+                    .isNull();
+        }
+    }
+
+    @Test
+    void aBurstQueuedAfterTheLastAnalyzeIsClaimedFromTheHeadOfTheQueueIndexNotSortedWhole() {
+        assumeTrue(TestDatabase.isPostgres(), "PostgreSQL's planner; HSQLDB claims with its own statements");
+        TestDatabase database = TestDatabase.fresh();
+        try (Receiver receiver = new Receiver().start();
+                BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver, database).start()) {
+            // started: the schema is migrated
+        }
+        JdbcTemplate jdbc = database.jdbc();
+        long send = jdbc.queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'", Long.class);
+        long annotate = jdbc.queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'annotate'", Long.class);
+        // 20,000 files that people work on, analyzed: the statistics say nothing is queued
+        jdbc.update("INSERT INTO file (item_id, name, path, team_name, team_slug, dataset_name, dataset_slug, registered_at)"
+                    + " SELECT gen_random_uuid()::text, 'file-' || g, '/', 'My Team', 'my-team', 'Cars', 'cars', now()"
+                    + " FROM generate_series(1, 20000) g");
+        jdbc.update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
+                    + " SELECT item_id, ?, 'ASSIGNED', 0, now(), now() FROM file", annotate);
+        // that passed through the webhook stage before (twice): the queue index holds their old entries until vacuum,
+        // and grows far bigger than a (status, ...) index, which deduplicates its equal keys
+        for (int pass = 0; pass < 2; pass++) {
+            for (String status : List.of("QUEUED", "SENDING", "ASSIGNED")) {
+                jdbc.update("UPDATE assignment SET status = ?", status);
+            }
+        }
+        jdbc.execute("ANALYZE assignment");
+        // then a burst of 10,000 is sent to the webhook stage, before any new ANALYZE
+        jdbc.update("UPDATE assignment SET stage_id = ?, status = 'QUEUED' WHERE item_id IN"
+                    + " (SELECT item_id FROM assignment ORDER BY item_id LIMIT 10000)", send);
+
+        List<String> plan = jdbc.query("EXPLAIN " + AssignmentQueue.postgresClaim(""), (rs, n) -> rs.getString(1),
+                "instance", Timestamp.from(Instant.now()), Timestamp.from(Instant.now()), 32);
+
+        assertThat(String.join("\n", plan))
+                .as("the claim's plan")
+                .contains("Index Scan using ix_assignment_queued")
+                .doesNotContain("Sort");
+    }
+}
