@@ -47,13 +47,19 @@ public final class Benchmark {
     private static final int FILES = Integer.getInteger("bench.files", 20_000);
     private static final int ANNOTATED_FILES = Integer.getInteger("bench.annotated-files", 5_000);
     private static final int RUNS = Integer.getInteger("bench.runs", 3);
+    /** Rounds run before the measured ones, to warm the JIT and the pools of the bundle and of the baseline. */
+    private static final int WARM_UP_ROUNDS = Integer.getInteger("bench.warm-up-rounds", 1);
     private static final int LATENCY_SECONDS = Integer.getInteger("bench.latency-seconds", 20);
     private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 32);
     private static final int BASELINE_THREADS = Integer.getInteger("bench.baseline-threads", 8);
     private static final String DATABASES = System.getProperty("bench.databases", "hsqldb,postgresql");
     private static final Duration RUN_LIMIT = Duration.ofMinutes(Integer.getInteger("bench.run-limit-minutes", 10));
     private static final Path DIR = Path.of("target", "bench");
-    static final int PROGRESS_CHECK_MILLIS = 50;
+    /**
+     * How often a run checks whether every file moved on. The end of a run is read from the database (the last move's
+     * time), so the check can be rare: at 50 ms its COUNT cost PostgreSQL a seventh of a core during every run.
+     */
+    static final int PROGRESS_CHECK_MILLIS = 250;
     private static final int MILLION = Integer.getInteger("bench.waiting-files", 1_000_000);
 
     private final HttpClient http = HttpClient.newHttpClient();
@@ -63,7 +69,6 @@ public final class Benchmark {
     private Process bundle;
     private int managementPort;
     private int apiPort;
-    private long pausedHook;
 
     public static void main(String[] args) throws Exception {
         Benchmark benchmark = new Benchmark();
@@ -159,7 +164,6 @@ public final class Benchmark {
             jdbc.execute(postgresDb ? "VACUUM ANALYZE " + table : "CHECKPOINT");
         }
         long hook = stageId(jdbc, "bench", "hook");
-        pausedHook = hook;
         long next = stageId(jdbc, "bench", "annotate");
         long annotationsHook = stageId(jdbc, "bench-annotations", "hook");
         long annotationsNext = stageId(jdbc, "bench-annotations", "annotate");
@@ -171,39 +175,48 @@ public final class Benchmark {
         List<Double> failingRates = new ArrayList<>();
         List<Long> failingRequests = new ArrayList<>();
         long rssKb = 0;
-        // warm both up (JIT, pools) on a first pass that is not counted; the bundle keeps running for the whole
-        // database, paused (POST .../pause) while the baseline runs, so both are measured warm
+        // warm-up rounds first, exactly like the measured ones but not counted: the bundle keeps running for the whole
+        // database, paused (POST .../pause) while the baseline runs, so both are measured warm. One pass of the bundle
+        // was not enough: on two busy cores its JIT was still replacing profiled (tier 3) code with C2 code well into
+        // the first measured run, which cost 30-60 % more CPU per delivery than the later runs (-XX:+PrintCompilation)
         ensureBundle();
-        List<String> warmUp = plain.subList(0, Math.min(plain.size(), 5000));
-        throughput(jdbc, warmUp, hook, next, false);
-        pause(true);
-        baseline(storage, jdbc, postgres, warmUp, hook, next);
-        pause(false);
-        for (int run = 1; run <= RUNS; run++) {
+        for (int round = 1 - WARM_UP_ROUNDS; round <= RUNS; round++) {
+            boolean counted = round >= 1;
             double[] cpuBefore = cpuSnapshot();
             double[] dbBefore = postgres ? pgCounters(jdbc) : null;
-            bundleRates.add(throughput(jdbc, plain, hook, next, false));
-            recordCpu(database + " bundle", cpuBefore, cpuSnapshot(), plain.size());
-            if (postgres) {
-                Thread.sleep(1500); // statistics reach pg_stat_database within a second
-                recordDbWork("bundle", dbBefore, pgCounters(jdbc), plain.size());
+            double bundleRate = throughput(jdbc, plain, hook, next, false);
+            if (counted) {
+                bundleRates.add(bundleRate);
+                recordCpu(database + " bundle", cpuBefore, cpuSnapshot(), plain.size());
+                if (postgres) {
+                    Thread.sleep(1500); // statistics reach pg_stat_database within a second
+                    recordDbWork("bundle", dbBefore, pgCounters(jdbc), plain.size());
+                }
             }
-            annotatedRates.add(throughput(jdbc, annotated, annotationsHook, annotationsNext, false));
-            failingRates.add(throughput(jdbc, plain, hook, next, true));
-            failingRequests.add(receiverRequests());
+            double annotatedRate = throughput(jdbc, annotated, annotationsHook, annotationsNext, false);
+            double failingRate = throughput(jdbc, plain, hook, next, true);
+            long requests = receiverRequests();
+            if (counted) {
+                annotatedRates.add(annotatedRate);
+                failingRates.add(failingRate);
+                failingRequests.add(requests);
+            }
             rssKb = Math.max(rssKb, peakRssKb(bundle));
             pause(true);
             double[] baselineBefore = cpuSnapshot();
             double[] dbBaselineBefore = postgres ? pgCounters(jdbc) : null;
-            baselineRates.add(baseline(storage, jdbc, postgres, plain, hook, next));
-            recordCpu(database + " baseline", baselineBefore, cpuSnapshot(), plain.size());
-            if (postgres) {
-                Thread.sleep(1500);
-                recordDbWork("baseline", dbBaselineBefore, pgCounters(jdbc), plain.size());
+            double baselineRate = baseline(storage, jdbc, postgres, plain, hook, next);
+            if (counted) {
+                baselineRates.add(baselineRate);
+                recordCpu(database + " baseline", baselineBefore, cpuSnapshot(), plain.size());
+                if (postgres) {
+                    Thread.sleep(1500);
+                    recordDbWork("baseline", dbBaselineBefore, pgCounters(jdbc), plain.size());
+                }
             }
             pause(false);
-            System.out.printf(Locale.ROOT, "%s run %d: bundle %.0f/s, baseline %.0f/s%n", database, run,
-                    bundleRates.get(run - 1), baselineRates.get(run - 1));
+            System.out.printf(Locale.ROOT, "%s %s: bundle %.0f/s, baseline %.0f/s (%.2f)%n", database,
+                    counted ? "run " + round : "warm-up round", bundleRate, baselineRate, bundleRate / baselineRate);
         }
 
         double rate = median(bundleRates) / 2;
@@ -236,6 +249,7 @@ public final class Benchmark {
         if (million != null) {
             line("| with " + MILLION + " files waiting: claim of 100 (EXPLAIN ANALYZE), ms | " + million[0] + " | | (" + million[1]
                  + " ms with " + million[2] + " waiting) |");
+            line("| … the same before ANALYZE (statistics of the " + million[2] + "-file queue), ms | " + million[6] + " | | |");
             line("| with " + MILLION + " files waiting: bundle deliveries/s over the first " + million[3] + " | " + million[4] + " | | |");
             line("| with " + MILLION + " files waiting: bundle peak RSS (VmHWM), MB | " + million[5] + " | | |");
         }
@@ -288,13 +302,11 @@ public final class Benchmark {
         resetReceiver(false);
         RawBaseline baseline = new RawBaseline(storage.dataSource(), postgres, hook, next,
                 URI.create("http://127.0.0.1:" + receiverPort + "/hook"), BASELINE_THREADS, 50);
-        analyzeBeforeAssign(jdbc, files, hook);
-        long started = System.nanoTime();
+        Instant startedAt = Instant.now();
         assign(jdbc, files, hook);
         baseline.run(() -> moved(jdbc, next) >= files.size(), RUN_LIMIT);
         long moved = moved(jdbc, next);
-        double seconds = (System.nanoTime() - started) / 1e9;
-        return moved < files.size() ? 0 : files.size() / seconds;
+        return moved < files.size() ? 0 : files.size() / secondsUntilLastMove(jdbc, startedAt, next);
     }
 
     /** The operator's pause: the bundle stops claiming bench/hook files while the baseline runs on them. */
@@ -311,7 +323,8 @@ public final class Benchmark {
     /**
      * The queue holds a million files: the claim statement's cost (EXPLAIN ANALYZE, rolled back) against a small queue,
      * the bundle's rate over its first deliveries, and its RSS. Files are made in SQL (generate_series), not registered.
-     * @return [claim ms at a million, claim ms small, small count, delivered, deliveries/s, RSS MB]
+     * @return [claim ms at a million, claim ms small, small count, delivered, deliveries/s, RSS MB, claim ms at a million
+     *         before ANALYZE]
      */
     private String[] millionWaiting(JdbcTemplate jdbc, long hook, long next) throws Exception {
         pause(true);
@@ -329,6 +342,7 @@ public final class Benchmark {
                     + " FROM generate_series(1001, " + MILLION + ") g");
         jdbc.update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
                     + " SELECT item_id, ?, 'QUEUED', 0, now() - interval '1 hour', now() FROM file WHERE name LIKE 'waiting-%'", hook);
+        String unanalyzed = claimMillis(jdbc); // statistics from the small queue: as a burst finds them
         jdbc.execute("ANALYZE assignment");
         String big = claimMillis(jdbc);
         int count = Math.min(FILES, 20_000);
@@ -343,7 +357,8 @@ public final class Benchmark {
         pause(true);
         String rss = Long.toString(peakRssKb(bundle) / 1024);
         pause(false);
-        return new String[] { big, small, "1000", Integer.toString(count), String.format(Locale.ROOT, "%.0f", rate), rss };
+        return new String[] { big, small, "1000", Integer.toString(count), String.format(Locale.ROOT, "%.0f", rate), rss,
+                unanalyzed };
     }
 
     /** The bundle's PostgreSQL claim of 100, planned and run, then rolled back: its execution time. */
@@ -376,12 +391,7 @@ public final class Benchmark {
             throws Exception {
         reset(jdbc);
         resetReceiver(failFirst);
-        if (bundleDatabase.equals("postgresql")) {
-            // assigned to the paused bench/hook stage, whatever the measured stage: only the statistics are wanted
-            pause(true);
-            analyzeBeforeAssign(jdbc, files, pausedHook);
-            pause(false);
-        }
+        Instant startedAt = Instant.now();
         long started = System.nanoTime();
         assign(jdbc, files, stage);
         long deadline = started + RUN_LIMIT.toNanos();
@@ -393,7 +403,14 @@ public final class Benchmark {
             // the same progress check as the baseline's, so both pay for it alike
             Thread.sleep(PROGRESS_CHECK_MILLIS);
         }
-        return files.size() / ((System.nanoTime() - started) / 1e9);
+        return files.size() / secondsUntilLastMove(jdbc, startedAt, next);
+    }
+
+    /** From the start of the assignment to the last file's move into {@code next}, as the database recorded it. */
+    static double secondsUntilLastMove(JdbcTemplate jdbc, Instant startedAt, long next) {
+        java.sql.Timestamp last = jdbc.queryForObject("SELECT MAX(moved_at) FROM stage_transition WHERE to_stage_id = ?",
+                java.sql.Timestamp.class, next);
+        return Duration.between(startedAt, last.toInstant()).toNanos() / 1e9;
     }
 
     private Histogram latency(JdbcTemplate jdbc, List<String> files, long stage, long next, double rate) throws Exception {
@@ -498,30 +515,18 @@ public final class Benchmark {
         }
     }
 
-    /** Fills the queue as a run will, analyzes it, and empties it again: statistics without a head start. */
-    private void analyzeBeforeAssign(JdbcTemplate jdbc, List<String> files, long stage) {
-        if (bundleDatabase.equals("postgresql")) {
-            assign(jdbc, files, stage);
-            analyze(jdbc, true);
-            jdbc.update("DELETE FROM assignment");
-            // and no checkpoint owed from earlier writes (the file load, the last run) lands in the measured one
-            jdbc.execute("CHECKPOINT");
-        }
-    }
-
     /**
-     * PostgreSQL: statistics for the queue as it is now (thousands of rows), as a running system has them; without it
-     * the first run after a reset planned against an empty table, at half the speed of the next runs.
+     * Empties the queue and the history. On PostgreSQL the tables are vacuumed too, standing in for autovacuum (off on
+     * this machine's server, conf.d/90-ci.conf; on in production): without it every run left 40,000 dead rows, and
+     * every later claim and count stepped over all of them. No ANALYZE: each run starts with the statistics of an
+     * empty queue, as a burst of work does in production.
      */
-    private static void analyze(JdbcTemplate jdbc, boolean postgres) {
-        if (postgres) {
-            jdbc.execute("ANALYZE assignment");
-        }
-    }
-
-    private static void reset(JdbcTemplate jdbc) {
+    private void reset(JdbcTemplate jdbc) {
         for (String table : List.of("assignment", "delivery_attempt", "stage_transition", "stage_passed")) {
             jdbc.update("DELETE FROM " + table);
+            if ("postgresql".equals(bundleDatabase)) {
+                jdbc.execute("VACUUM " + table);
+            }
         }
     }
 
@@ -719,6 +724,8 @@ public final class Benchmark {
             perThousand[i] = (after[i] - before[i]) * 1000.0 / files;
         }
         cpu.computeIfAbsent(what, k -> new ArrayList<>()).add(perThousand);
+        System.out.printf(Locale.ROOT, "%s: CPU s per 1000 deliveries: bundle %.2f, benchmark %.2f, receiver %.2f,"
+                                       + " PostgreSQL %.2f%n", what, perThousand[0], perThousand[1], perThousand[2], perThousand[3]);
     }
 
     private static long peakRssKb(Process process) {
