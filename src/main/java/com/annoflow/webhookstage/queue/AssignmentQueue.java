@@ -160,10 +160,7 @@ public final class AssignmentQueue {
     /** Portable (HSQLDB): select candidates, then claim each with an UPDATE that only succeeds while it is still QUEUED. */
     private List<Visit> claimConditionally(int limit) {
         JdbcTemplate jdbc = storage.jdbc();
-        List<String> candidates = jdbc.queryForList(
-                "SELECT item_id FROM assignment WHERE status = 'QUEUED'" + unpaused()
-                + " ORDER BY assigned_at, item_id FETCH FIRST ? ROWS ONLY",
-                String.class, limit);
+        List<String> candidates = jdbc.queryForList(portableClaimCandidates(unpaused()), String.class, limit);
         if (candidates.isEmpty()) {
             return List.of();
         }
@@ -184,6 +181,17 @@ public final class AssignmentQueue {
             }
         }
         return won.isEmpty() ? List.of() : visitsOf(won);
+    }
+
+    /**
+     * The HSQLDB claim's candidates; parameter: how many. {@code status} leads the ORDER BY although it is constant:
+     * HSQLDB reads an index in order (and stops after the limit) only when the ORDER BY names the index's columns
+     * from the first, so this reads the head of ix_assignment_queue (status, assigned_at, item_id) instead of sorting
+     * every queued file (changeset 10).
+     */
+    static String portableClaimCandidates(String unpaused) {
+        return "SELECT item_id FROM assignment WHERE status = 'QUEUED'" + unpaused
+               + " ORDER BY status, assigned_at, item_id FETCH FIRST ? ROWS ONLY";
     }
 
     private List<Visit> visitsOf(Collection<String> itemIds) {

@@ -111,8 +111,9 @@ final class RawBaseline {
                 return claimed;
             }
             List<String> candidates = new ArrayList<>();
+            // the bundle's HSQLDB claim order, which reads the head of ix_assignment_queue instead of sorting the queue
             try (PreparedStatement s = c.prepareStatement("SELECT item_id FROM assignment WHERE status = 'QUEUED'"
-                                                          + " ORDER BY assigned_at, item_id FETCH FIRST ? ROWS ONLY")) {
+                                                          + " ORDER BY status, assigned_at, item_id FETCH FIRST ? ROWS ONLY")) {
                 s.setInt(1, batch);
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {

@@ -18,8 +18,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * What the queue's statements rely on in the schema: a lease only while a file is being sent (the single-file
- * statements check the holder and the primary key only), and on PostgreSQL a claim that reads the head of the queue
- * index whatever the statistics say.
+ * statements check the holder and the primary key only), and a claim that reads the head of the queue index, never
+ * every queued file: on PostgreSQL whatever the statistics say, on HSQLDB in the index's order.
  */
 class QueueSchemaTest {
 
@@ -76,5 +76,20 @@ class QueueSchemaTest {
                 .as("the claim's plan")
                 .contains("Index Scan using ix_assignment_queued")
                 .doesNotContain("Sort");
+    }
+
+    @Test
+    void hsqldbClaimsTheHeadOfTheQueueInIndexOrderInsteadOfSortingEveryQueuedFile() {
+        assumeTrue(!TestDatabase.isPostgres(), "HSQLDB's claim; PostgreSQL claims with one statement (test above)");
+        try (Receiver receiver = new Receiver().start();
+                BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).start()) {
+            List<String> plan = bundle.jdbc().query("EXPLAIN PLAN FOR " + AssignmentQueue.portableClaimCandidates(""),
+                    (rs, n) -> rs.getString(1));
+
+            String text = String.join("\n", plan);
+            assertThat(text).as("the claim's plan").contains("index=IX_ASSIGNMENT_QUEUE");
+            // HSQLDB's plan ends its order-by part with "uses index" when the index gives the order (no sort)
+            assertThat(text.substring(text.indexOf("order by=["))).as("the claim's order").contains("uses index");
+        }
     }
 }
