@@ -27,6 +27,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 public final class Storage extends ServiceSupport {
 
+    /** The name the bundle's PostgreSQL connections show in pg_stat_activity.application_name. */
+    public static final String APPLICATION_NAME = "webhook-stage";
     private static final long MIGRATION_LOCK = 0x5745424D49475241L;
 
     private final HikariDataSource dataSource;
@@ -57,6 +59,11 @@ public final class Storage extends ServiceSupport {
         if (url.startsWith("jdbc:postgresql:")) {
             org.postgresql.ds.PGSimpleDataSource postgres = new org.postgresql.ds.PGSimpleDataSource();
             postgres.setUrl(url);
+            if (!url.contains("ApplicationName=")) {
+                // operators (and the benchmark's per-connection profile) tell the bundle's connections apart in
+                // pg_stat_activity; a URL's own ApplicationName wins
+                postgres.setApplicationName(APPLICATION_NAME);
+            }
             return postgres;
         }
         org.hsqldb.jdbc.JDBCDataSource hsqldb = new org.hsqldb.jdbc.JDBCDataSource();

@@ -47,6 +47,16 @@ class HealthTest {
     }
 
     @Test
+    void operatorsTellTheBundlesDatabaseConnectionsApartByTheirApplicationName() {
+        Assumptions.assumeTrue(TestDatabase.isPostgres(), "pg_stat_activity is PostgreSQL's");
+        // the test's own connection is the driver's default name; the bundle's pool keeps at least two open
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> bundle.jdbc().queryForObject("SELECT COUNT(*) FROM pg_stat_activity WHERE datname ="
+                                                           + " current_database() AND application_name = 'webhook-stage'",
+                        Integer.class) >= 2);
+    }
+
+    @Test
     void readinessGoesDownWhenTheDatabaseIsGoneAndComesBackWithIt() throws Exception {
         Assumptions.assumeTrue(TestDatabase.isPostgres(), "switching a database off and on needs PostgreSQL");
         String name = bundle.database().url().substring(bundle.database().url().lastIndexOf('/') + 1);
