@@ -50,6 +50,7 @@ public final class Benchmark {
     /** Rounds run before the measured ones, to warm the JIT and the pools of the bundle and of the baseline. */
     private static final int WARM_UP_ROUNDS = Integer.getInteger("bench.warm-up-rounds", 1);
     private static final int WARM_UP_PASSES = Integer.getInteger("bench.warm-up-passes", 8);
+    private static final int MIN_WARM_UP_PASSES = 3;
     private static final int LATENCY_SECONDS = Integer.getInteger("bench.latency-seconds", 20);
     private static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 32);
     private static final int BASELINE_THREADS = Integer.getInteger("bench.baseline-threads", 8);
@@ -62,6 +63,12 @@ public final class Benchmark {
      */
     static final int PROGRESS_CHECK_MILLIS = 250;
     private static final int MILLION = Integer.getInteger("bench.waiting-files", 1_000_000);
+    /**
+     * PostgreSQL, profiling only: per-statement figures (pg_stat_statements) of each measured bundle and baseline run,
+     * written to target/bench/pg-statements-*.txt. Needs the module preloaded (docs/benchmarks.md, "Reproducing a
+     * profile"); its bookkeeping costs both sides alike.
+     */
+    private static final boolean PG_STATEMENTS = Boolean.getBoolean("bench.pg-statements");
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<String> report = new ArrayList<>();
@@ -135,7 +142,9 @@ public final class Benchmark {
         Path workflow = writeWorkflow();
         try {
             startBundle(database, url, user, workflow);
-            Storage storage = new Storage(url, user, "", 8);
+            // named apart from the bundle's connections (webhook-stage) in pg_stat_activity
+            Storage storage = new Storage(database.equals("hsqldb") ? url : url + "?ApplicationName=webhook-bench", user,
+                    "", BASELINE_THREADS + 2);
             try {
                 benchmarkOn(database, storage);
             } finally {
@@ -181,12 +190,16 @@ public final class Benchmark {
         // was not enough: on two busy cores its JIT was still replacing profiled (tier 3) code with C2 code well into
         // the first measured run, which cost 30-60 % more CPU per delivery than the later runs (-XX:+PrintCompilation)
         ensureBundle();
-        warmUntilSteady(jdbc, database, plain, hook, next);
+        warmUntilSteady(jdbc, database, plain, annotated, new long[] { hook, next, annotationsHook, annotationsNext });
         for (int round = 1 - WARM_UP_ROUNDS; round <= RUNS; round++) {
             boolean counted = round >= 1;
             double[] cpuBefore = cpuSnapshot();
             double[] dbBefore = postgres ? pgCounters(jdbc) : null;
+            boolean profiled = counted && postgres && startStatementProfile(jdbc);
             double bundleRate = throughput(jdbc, plain, hook, next, false);
+            if (profiled) {
+                writeStatementProfile(jdbc, "bundle-run" + round, plain.size());
+            }
             if (counted) {
                 bundleRates.add(bundleRate);
                 recordCpu(database + " bundle", cpuBefore, cpuSnapshot(), plain.size());
@@ -207,7 +220,11 @@ public final class Benchmark {
             pause(true);
             double[] baselineBefore = cpuSnapshot();
             double[] dbBaselineBefore = postgres ? pgCounters(jdbc) : null;
+            boolean baselineProfiled = counted && postgres && startStatementProfile(jdbc);
             double baselineRate = baseline(storage, jdbc, postgres, plain, hook, next);
+            if (baselineProfiled) {
+                writeStatementProfile(jdbc, "baseline-run" + round, plain.size());
+            }
             if (counted) {
                 baselineRates.add(baselineRate);
                 recordCpu(database + " baseline", baselineBefore, cpuSnapshot(), plain.size());
@@ -538,26 +555,97 @@ public final class Benchmark {
     }
 
     /**
-     * The bundle alone, pass after pass of the plain workload, until its CPU per delivery settles: a pass that costs
-     * no more than 10 % less than the one before, or {@code bench.warm-up-passes}. The warm-up round alone was not
-     * enough on PostgreSQL: the bundle's CPU per delivery fell from 2.16 to 1.31 to 0.95 ms over the three measured
-     * runs (-XX:+PrintCompilation: C2 still compiling and deoptimising). While the bundle sits paused for the baseline,
-     * the JIT drops the compile tasks it had queued as stale, so warming it in one go settles it sooner.
+     * The bundle alone, pass after pass, until its CPU per delivery on the plain workload settles: at least
+     * {@value #MIN_WARM_UP_PASSES} passes, then until a pass is no more than 5 % cheaper than the cheapest before it,
+     * or {@code bench.warm-up-passes}. Each pass also runs a short annotated and a short 20 %-failing workload, in the
+     * order of a measured round: with the plain workload alone the JIT compiled for a profile without large payloads
+     * and retries, and deoptimised and recompiled in the measured runs (PostgreSQL, 07:01Z run: 1.33, 1.02, 0.87 CPU ms
+     * per delivery in runs 1-3, after plain-only passes had "settled" at 10 %).
      */
-    private void warmUntilSteady(JdbcTemplate jdbc, String database, List<String> plain, long hook, long next)
-            throws Exception {
-        double previous = Double.NaN;
+    private void warmUntilSteady(JdbcTemplate jdbc, String database, List<String> plain, List<String> annotated,
+            long[] stages) throws Exception {
+        double cheapest = Double.MAX_VALUE;
         for (int pass = 1; pass <= WARM_UP_PASSES; pass++) {
             double before = cpuSnapshot()[0];
-            double rate = throughput(jdbc, plain, hook, next, false);
+            double rate = throughput(jdbc, plain, stages[0], stages[1], false);
             double cpuMs = (cpuSnapshot()[0] - before) * 1000.0 / plain.size();
+            throughput(jdbc, annotated.subList(0, Math.min(1_000, annotated.size())), stages[2], stages[3], false);
+            throughput(jdbc, plain.subList(0, Math.min(4_000, plain.size())), stages[0], stages[1], true);
             System.out.printf(Locale.ROOT, "%s bundle warm-up pass %d: %.0f/s, %.2f CPU ms per delivery%n", database, pass,
                     rate, cpuMs);
-            if (cpuMs >= 0.9 * previous) {
+            if (pass >= MIN_WARM_UP_PASSES && cpuMs >= 0.95 * cheapest) {
                 return;
             }
-            previous = cpuMs;
+            cheapest = Math.min(cheapest, cpuMs);
         }
+    }
+
+    private Map<String, Double> serverCpuAtStart = Map.of();
+    private long profileStartedNanos;
+
+    /** CPU seconds of each PostgreSQL process, keyed "pid name" (its connection's application name or its type). */
+    private static Map<String, Double> serverCpuByConnection(JdbcTemplate jdbc) {
+        Map<String, Double> cpuByProcess = new java.util.HashMap<>();
+        jdbc.query("SELECT pid, CASE WHEN backend_type = 'client backend' THEN 'connection ' || coalesce(nullif("
+                   + "application_name, ''), '?') ELSE backend_type END AS name FROM pg_stat_activity", rs -> {
+                       long pid = rs.getLong("pid");
+                       cpuByProcess.put(pid + " " + rs.getString("name"), cpuSeconds(pid));
+                   });
+        return cpuByProcess;
+    }
+
+    /** Empties pg_stat_statements when {@code bench.pg-statements} is on; false when off or not loaded. */
+    private boolean startStatementProfile(JdbcTemplate jdbc) {
+        if (!PG_STATEMENTS) {
+            return false;
+        }
+        try {
+            jdbc.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            jdbc.execute("SELECT pg_stat_statements_reset()");
+            serverCpuAtStart = serverCpuByConnection(jdbc);
+            profileStartedNanos = System.nanoTime();
+            return true;
+        } catch (RuntimeException notLoaded) {
+            System.out.println("bench.pg-statements: pg_stat_statements is not loaded (shared_preload_libraries), no"
+                               + " statement profile: " + notLoaded.getMessage());
+            return false;
+        }
+    }
+
+    /** Every statement of this database since the reset: calls and execution time per delivery, buffers per call. */
+    private void writeStatementProfile(JdbcTemplate jdbc, String name, int files) throws IOException {
+        List<String> lines = new ArrayList<>();
+        // CLOCK_MONOTONIC seconds, for a system-wide recording of the same window: perf record -k CLOCK_MONOTONIC ...
+        lines.add(String.format(Locale.ROOT, "window (perf report --time): %.6f,%.6f", profileStartedNanos / 1e9,
+                System.nanoTime() / 1e9));
+        double[] total = new double[2];
+        lines.add(String.format(Locale.ROOT, "%10s %10s %10s %10s %8s %10s %12s  %s", "calls/file", "ms/file", "ms/call",
+                "buffers/call", "rows/call", "plans/call", "plan ms/file", "statement"));
+        jdbc.query("SELECT calls, plans, total_exec_time, total_plan_time, shared_blks_hit + shared_blks_read AS buffers, rows, query"
+                   + " FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                   + " ORDER BY total_exec_time DESC", rs -> {
+                       long calls = rs.getLong("calls");
+                       double ms = rs.getDouble("total_exec_time");
+                       total[0] += calls;
+                       total[1] += ms;
+                       lines.add(String.format(Locale.ROOT, "%10.3f %10.4f %10.4f %10.1f %8.1f %10.2f %12.4f  %s",
+                               (double) calls / files, ms / files, ms / calls, (double) rs.getLong("buffers") / calls,
+                               (double) rs.getLong("rows") / calls, (double) rs.getLong("plans") / calls,
+                               rs.getDouble("total_plan_time") / files, rs.getString("query").replaceAll("\\s+", " ")));
+                   });
+        lines.add(2, String.format(Locale.ROOT, "%10.3f %10.4f  (all statements)", total[0] / files, total[1] / files));
+        lines.add("");
+        lines.add("server CPU ms per file, by connection (application_name or backend type; processes alive at both ends):");
+        Map<String, Double> after = serverCpuByConnection(jdbc);
+        Map<String, Double> byName = new java.util.TreeMap<>();
+        serverCpuAtStart.forEach((process, cpuSeconds) -> {
+            Double end = after.get(process);
+            if (end != null) {
+                byName.merge(process.substring(process.indexOf(' ') + 1), (end - cpuSeconds) * 1000 / files, Double::sum);
+            }
+        });
+        byName.forEach((who, ms) -> lines.add(String.format(Locale.ROOT, "%10.4f  %s", ms, who)));
+        Files.write(DIR.resolve("pg-statements-" + name + ".txt"), lines);
     }
 
     private static long moved(JdbcTemplate jdbc, long next) {
@@ -624,7 +712,7 @@ public final class Benchmark {
                 "-Dwebhook.db.password=", "-Dwebhook.demo.enabled=false", "-Dwebhook.ssrf.allow=127.0.0.1",
                 "-Dwebhook.api.admin-key=bench-admin-key", "-Dcamel.server.port=" + (apiPort = freePort()),
                 "-Dcamel.management.port=" + managementPort, "-Dwebhook.concurrency=" + CONCURRENCY,
-                "-Dwebhook.db.pool-size=" + (CONCURRENCY + 8), "-Dwebhook.claim-batch-size=100",
+                "-Dwebhook.claim-batch-size=100",
                 "-Dwebhook.max-in-flight=" + Math.max(200, CONCURRENCY * 8)));
         for (String option : System.getProperty("bench.bundle-options", "").split(",")) {
             if (!option.isBlank()) {
