@@ -69,6 +69,12 @@ public final class Benchmark {
      * profile"); its bookkeeping costs both sides alike.
      */
     private static final boolean PG_STATEMENTS = Boolean.getBoolean("bench.pg-statements");
+    /**
+     * Diagnostics: more latency runs after the measured one, at these fixed rates (files/s, comma-separated), each with
+     * its CPU per delivery (and with bench.pg-statements its statement profile): where latency turns from flat to
+     * growing, and what a trickle costs per file next to a burst.
+     */
+    private static final String LATENCY_RATES = System.getProperty("bench.latency-rates", "");
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<String> report = new ArrayList<>();
@@ -163,11 +169,16 @@ public final class Benchmark {
     private String bundleUser;
     private Path bundleWorkflow;
     private String bundleDatabase;
+    /** Each workflow's dataset stage and its files: where reset() puts every file back. */
+    private final Map<Long, List<String>> homes = new java.util.LinkedHashMap<>();
 
     private void benchmarkOn(String database, Storage storage) throws Exception {
         JdbcTemplate jdbc = storage.jdbc();
         List<String> plain = register(storage, FILES, "plain", 0);
         List<String> annotated = register(storage, ANNOTATED_FILES, "annotated", 20_000);
+        homes.clear();
+        homes.put(stageId(jdbc, "bench", "dataset"), plain);
+        homes.put(stageId(jdbc, "bench-annotations", "dataset"), annotated);
         // settle the freshly loaded tables first, or autovacuum (PostgreSQL) lands in the middle of the first run
         boolean postgresDb = database.equals("postgresql");
         for (String table : List.of("file", "file_slot", "slot_source_file", "annotation", "assignment")) {
@@ -191,6 +202,7 @@ public final class Benchmark {
         // the first measured run, which cost 30-60 % more CPU per delivery than the later runs (-XX:+PrintCompilation)
         ensureBundle();
         warmUntilSteady(jdbc, database, plain, annotated, new long[] { hook, next, annotationsHook, annotationsNext });
+        warmBaselineUntilSteady(storage, jdbc, database, plain, hook, next);
         for (int round = 1 - WARM_UP_ROUNDS; round <= RUNS; round++) {
             boolean counted = round >= 1;
             double[] cpuBefore = cpuSnapshot();
@@ -241,6 +253,24 @@ public final class Benchmark {
         double rate = median(bundleRates) / 2;
         Histogram latency = latency(jdbc, plain, hook, next, rate);
         rssKb = Math.max(rssKb, peakRssKb(bundle));
+        List<String> sweep = new ArrayList<>();
+        for (String fixed : LATENCY_RATES.split(",")) {
+            if (fixed.isBlank()) {
+                continue;
+            }
+            double at = Double.parseDouble(fixed.trim());
+            double[] before = cpuSnapshot();
+            boolean sweepProfiled = postgres && startStatementProfile(jdbc);
+            Histogram h = latency(jdbc, plain, hook, next, at);
+            if (sweepProfiled) {
+                writeStatementProfile(jdbc, "latency-" + fixed.trim(), (int) h.getTotalCount());
+            }
+            recordCpu(database + " latency at " + fixed.trim(), before, cpuSnapshot(), (int) h.getTotalCount());
+            double[] c = cpu.get(database + " latency at " + fixed.trim()).get(0);
+            sweep.add(String.format(Locale.ROOT, "| %.0f | %d / %d / %d | %d | %.2f | %.2f | %.2f | %.2f |", at,
+                    h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue(), h.getTotalCount(), c[0],
+                    c[2], c[3] + c[4], c[0] + c[1] + c[2] + c[3] + c[4]));
+        }
         String[] million = postgres && MILLION > 0 ? millionWaiting(jdbc, hook, next) : null;
         stopBundle();
 
@@ -265,6 +295,14 @@ public final class Benchmark {
                 rate, latency.getValueAtPercentile(50), latency.getValueAtPercentile(99), latency.getMaxValue(),
                 latency.getTotalCount()));
         line("| bundle peak RSS (VmHWM), MB | " + rssKb / 1024 + " | | |");
+        if (!sweep.isEmpty()) {
+            line("");
+            line("Latency at fixed rates (bench.latency-rates), CPU ms per delivery over each run (its trickle included):");
+            line("");
+            line("| files/s | p50 / p99 / max ms | files | bundle JVM | receiver | database server | total |");
+            line("|---|---|---|---|---|---|---|");
+            sweep.forEach(this::line);
+        }
         if (million != null) {
             line("| with " + MILLION + " files waiting: claim of 100 (EXPLAIN ANALYZE), ms | " + million[0] + " | | (" + million[1]
                  + " ms with " + million[2] + " waiting) |");
@@ -523,19 +561,21 @@ public final class Benchmark {
         return new RegisteredFile(item, annotations);
     }
 
+    /** Assigns the files to a webhook stage, as the bundle's API does with files that sit in an earlier stage. */
     private static void assign(JdbcTemplate jdbc, List<String> ids, long stage) {
         java.sql.Timestamp now = java.sql.Timestamp.from(Instant.now());
         NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(jdbc);
         for (int from = 0; from < ids.size(); from += 5000) {
-            named.update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
-                         + " SELECT item_id, :stage, 'QUEUED', 0, :now, :now FROM file WHERE item_id IN (:ids)",
+            named.update("UPDATE assignment SET stage_id = :stage, status = 'QUEUED', attempts = 0, delivery_id = NULL,"
+                         + " lease_owner = NULL, lease_expires_at = NULL, assigned_at = :now, updated_at = :now"
+                         + " WHERE item_id IN (:ids)",
                     new MapSqlParameterSource("stage", stage).addValue("now", now)
                             .addValue("ids", ids.subList(from, Math.min(ids.size(), from + 5000))));
         }
     }
 
     /**
-     * Empties the queue and the history. On PostgreSQL the tables are vacuumed too, standing in for autovacuum (off on
+     * Puts every file back in its dataset stage and empties the history. On PostgreSQL the tables are vacuumed too, standing in for autovacuum (off on
      * this machine's server, conf.d/90-ci.conf; on in production): without it every run left 40,000 dead rows, and
      * every later claim and count stepped over all of them. Then a CHECKPOINT. No ANALYZE: each run starts with the statistics of an
      * empty queue, as a burst of work does in production.
@@ -543,6 +583,22 @@ public final class Benchmark {
     private void reset(JdbcTemplate jdbc) {
         for (String table : List.of("assignment", "delivery_attempt", "stage_transition", "stage_passed")) {
             jdbc.update("DELETE FROM " + table);
+            if (table.equals("assignment")) {
+                // every file back in its workflow's dataset stage, as files sit in an earlier stage in production: the
+                // assignment table holds every file's current stage, so it is never empty. Emptied (as it was), the
+                // bundle's statements were planned on a table of a few rows during a trickle and PostgreSQL kept those
+                // plans (sequential scans) while the table grew: see docs/benchmarks.md, "the trickle"
+                NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(jdbc);
+                java.sql.Timestamp now = java.sql.Timestamp.from(Instant.now());
+                homes.forEach((dataset, files) -> {
+                    for (int from = 0; from < files.size(); from += 5000) {
+                        named.update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
+                                     + " SELECT item_id, :stage, 'ASSIGNED', 0, :now, :now FROM file WHERE item_id IN (:ids)",
+                                new MapSqlParameterSource("stage", dataset).addValue("now", now)
+                                        .addValue("ids", files.subList(from, Math.min(files.size(), from + 5000))));
+                    }
+                });
+            }
             if ("postgresql".equals(bundleDatabase)) {
                 jdbc.execute("VACUUM " + table);
             }
@@ -562,6 +618,30 @@ public final class Benchmark {
      * and retries, and deoptimised and recompiled in the measured runs (PostgreSQL, 07:01Z run: 1.33, 1.02, 0.87 CPU ms
      * per delivery in runs 1-3, after plain-only passes had "settled" at 10 %).
      */
+    /**
+     * The raw baseline the same way, while the bundle is paused: passes until its Java CPU per delivery (the benchmark
+     * JVM, the HSQLDB server's threads not counted) settles by the same rule. With one warm-up round only, its C2
+     * compiler was still busy in the measured runs (perf: 6 of 25 CPU seconds of a run) and it got faster run after
+     * run (PostgreSQL, 09:33Z run of 2026-11-27: 859, 1,020, 1,107/s) while the warmed bundle stayed flat.
+     */
+    private void warmBaselineUntilSteady(Storage storage, JdbcTemplate jdbc, String database, List<String> plain, long hook,
+            long next) throws Exception {
+        pause(true);
+        double cheapest = Double.MAX_VALUE;
+        for (int pass = 1; pass <= WARM_UP_PASSES; pass++) {
+            double before = cpuSnapshot()[1];
+            double rate = baseline(storage, jdbc, database.equals("postgresql"), plain, hook, next);
+            double cpuMs = (cpuSnapshot()[1] - before) * 1000.0 / plain.size();
+            System.out.printf(Locale.ROOT, "%s baseline warm-up pass %d: %.0f/s, %.2f CPU ms per delivery%n", database,
+                    pass, rate, cpuMs);
+            if (pass >= MIN_WARM_UP_PASSES && cpuMs >= 0.95 * cheapest) {
+                break;
+            }
+            cheapest = Math.min(cheapest, cpuMs);
+        }
+        pause(false);
+    }
+
     private void warmUntilSteady(JdbcTemplate jdbc, String database, List<String> plain, List<String> annotated,
             long[] stages) throws Exception {
         double cheapest = Double.MAX_VALUE;
