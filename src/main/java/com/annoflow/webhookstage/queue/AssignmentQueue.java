@@ -47,6 +47,8 @@ public final class AssignmentQueue {
     /** Claimed visits whose first attempt has not started: they hold a lease nobody renews, so keep them few. */
     private final java.util.Map<String, Long> waiting = new java.util.concurrent.ConcurrentHashMap<>();
     private final Runnable roomFreed;
+    /** A claim found the prefetch full and claimed nothing: the next take that leaves room wakes the claim. */
+    private final java.util.concurrent.atomic.AtomicBoolean heldBack = new java.util.concurrent.atomic.AtomicBoolean();
     /**
      * The condition of every single-file statement after a claim: this file, and this instance still holds its lease.
      * Written so PostgreSQL can only find the file by its primary key, whatever its statistics say: with a plain
@@ -82,7 +84,14 @@ public final class AssignmentQueue {
     public List<Visit> claim(Exchange exchange) {
         // refilled only once half the prefetch is taken: every claim walks the queue index from its head, so a few big
         // claims cost the database far less than a stream of small ones (the benchmark saw 9 files per claim without it)
-        int room = waiting.size() > prefetch / 2 ? 0 : Math.min(batchSize, prefetch - waiting.size());
+        int room = roomInPrefetch();
+        if (room == 0) {
+            heldBack.set(true);
+            // a take between the count and the flag did not wake the claim: look again
+            if (waiting.size() <= prefetch / 2 && heldBack.compareAndSet(true, false)) {
+                room = roomInPrefetch();
+            }
+        }
         if (room > 0) {
             // counted in the database only when the prefetch leaves room: wake-ups with a full prefetch cost nothing
             room = Math.min(room, maxInFlight - leasesHeld());
@@ -92,6 +101,11 @@ public final class AssignmentQueue {
         claimed.forEach(visit -> waiting.put(visit.itemId(), now));
         exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty() && claimed.size() == room);
         return claimed;
+    }
+
+    private int roomInPrefetch() {
+        int held = waiting.size();
+        return held > prefetch / 2 ? 0 : Math.min(batchSize, prefetch - held);
     }
 
     /** Files of these stages are left in the queue until the set changes; a stage that resumes is claimed at once. */
@@ -111,13 +125,16 @@ public final class AssignmentQueue {
     }
 
     /**
-     * A consumer took a claimed visit: once half the prefetch is free, claim more without waiting for the next poll.
+     * A consumer took a claimed visit: if a claim was held back by a full prefetch, claim more once half of it is free,
+     * without waiting for the next poll. Only then: during a trickle (a few files per notification) the prefetch is
+     * never full, and waking the claim on every take made a claim, and a lease count, per file or two (2.1 files per
+     * claim at 700 files/s in the benchmark) instead of one per notification.
      *
      * @return whether the visit was waiting for its first attempt (which its claim counted already)
      */
     private boolean stopWaiting(Visit visit) {
         boolean wasWaiting = waiting.remove(visit.itemId()) != null;
-        if (wasWaiting && waiting.size() <= prefetch / 2) {
+        if (wasWaiting && waiting.size() <= prefetch / 2 && heldBack.compareAndSet(true, false)) {
             roomFreed.run();
         }
         return wasWaiting;

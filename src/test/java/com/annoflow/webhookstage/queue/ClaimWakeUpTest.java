@@ -1,0 +1,103 @@
+package com.annoflow.webhookstage.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.annoflow.webhookstage.storage.Storage;
+import com.annoflow.webhookstage.support.BundleUnderTest;
+import com.annoflow.webhookstage.support.Receiver;
+import com.annoflow.webhookstage.support.TestDatabase;
+import com.annoflow.webhookstage.support.TestFiles;
+import com.annoflow.webhookstage.workflow.WorkflowCatalog;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * When a consumer taking a claimed file wakes the claim: only when a claim was held back because the prefetch was full.
+ * During a trickle (a few files per notification) the prefetch always has room, and a wake-up per take made a claim
+ * and a lease count per file or two instead of one per notification (the benchmark's latency sweep, docs/benchmarks.md).
+ */
+class ClaimWakeUpTest {
+
+    private final TestDatabase database = TestDatabase.durable();
+    private final List<String> files = new ArrayList<>();
+    private final AtomicInteger wakeUps = new AtomicInteger();
+    private Storage storage;
+    private AssignmentQueue queue;
+    private long stage;
+    private int assigned;
+
+    @BeforeEach
+    void registerFilesWithTheRealBundleThenStopIt() {
+        try (Receiver receiver = new Receiver().start();
+                BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver, database).start()) {
+            for (int i = 0; i < 4; i++) {
+                String id = TestFiles.newId();
+                bundle.post("/api/files", TestFiles.registration(id));
+                files.add(id);
+            }
+        }
+        storage = new Storage(database.url(), database.user(), database.password(), 2);
+        stage = storage.jdbc().queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'", Long.class);
+        // webhook.concurrency 1: a prefetch of 2, refilled once 1 is free
+        queue = new AssignmentQueue(storage, new WorkflowCatalog(List.of()), Clock.systemUTC(), "claim-wake-up-test",
+                Duration.ofMinutes(5), 100, 256, 1, wakeUps::incrementAndGet);
+    }
+
+    @AfterEach
+    void stopStorage() {
+        if (storage != null) {
+            storage.stop();
+        }
+    }
+
+    @Test
+    void takingAFileFromAPrefetchWithRoomDoesNotWakeTheClaim() {
+        queueFiles(1);
+        List<Visit> claimed = queue.claim(exchange());
+        assertThat(claimed).hasSize(1);
+
+        assertThat(queue.startClaimedAttempt(claimed.get(0))).isTrue();
+
+        assertThat(wakeUps).as("wake-ups after a take that left the prefetch with room it already had").hasValue(0);
+    }
+
+    @Test
+    void takingAFileWakesTheClaimOnceAfterAFullPrefetchHeldAClaimBack() {
+        queueFiles(3);
+        List<Visit> claimed = queue.claim(exchange());
+        assertThat(claimed).as("the first claim fills the prefetch of 2").hasSize(2);
+        assertThat(queue.claim(exchange())).as("held back: the prefetch is full").isEmpty();
+        assertThat(wakeUps).hasValue(0);
+
+        queue.startClaimedAttempt(claimed.get(0));
+        assertThat(wakeUps).as("half the prefetch free after a held-back claim").hasValue(1);
+
+        queue.startClaimedAttempt(claimed.get(1));
+        assertThat(wakeUps).as("no claim was held back since").hasValue(1);
+        assertThat(queue.claim(exchange())).as("the third file, claimed when woken").hasSize(1);
+    }
+
+    private void queueFiles(int count) {
+        for (int i = 0; i < count; i++) {
+            Instant at = Instant.parse("2026-01-01T00:00:00Z").plusSeconds(assigned);
+            storage.jdbc().update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
+                                  + " VALUES (?, ?, 'QUEUED', 0, ?, ?)", files.get(assigned++), stage, Storage.utc(at),
+                    Storage.utc(at));
+        }
+    }
+
+    private static Exchange exchange() {
+        return new DefaultExchange(new DefaultCamelContext());
+    }
+}
