@@ -265,8 +265,7 @@ public final class Benchmark {
             if (sweepProfiled) {
                 writeStatementProfile(jdbc, "latency-" + fixed.trim(), (int) h.getTotalCount());
             }
-            recordCpu(database + " latency at " + fixed.trim(), before, cpuSnapshot(), (int) h.getTotalCount());
-            double[] c = cpu.get(database + " latency at " + fixed.trim()).get(0);
+            double[] c = recordCpu(database + " latency at " + fixed.trim(), before, cpuSnapshot(), (int) h.getTotalCount());
             sweep.add(String.format(Locale.ROOT, "| %.0f | %d / %d / %d | %d | %.2f | %.2f | %.2f | %.2f |", at,
                     h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue(), h.getTotalCount(), c[0],
                     c[2], c[3] + c[4], c[0] + c[1] + c[2] + c[3] + c[4]));
@@ -420,6 +419,7 @@ public final class Benchmark {
     }
 
     private static final int CLAIM_SAMPLES = 5;
+    private static final java.util.regex.Pattern BUFFERS_FOUND_OR_READ = java.util.regex.Pattern.compile("(?:hit|read)=(\\d+)");
 
     /**
      * The bundle's PostgreSQL claim of 100, planned and run, then rolled back, {@value #CLAIM_SAMPLES} times: the median
@@ -442,8 +442,8 @@ public final class Benchmark {
                         String line = rs.getString(1).trim();
                         if (first && line.startsWith("Buffers:")) {
                             // the top node's: the whole statement's shared buffers, found in the cache or read
-                            buffers.add((double) java.util.regex.Pattern.compile("(?:hit|read)=(\\d+)").matcher(line)
-                                    .results().mapToLong(m -> Long.parseLong(m.group(1))).sum());
+                            buffers.add((double) BUFFERS_FOUND_OR_READ.matcher(line).results()
+                                    .mapToLong(m -> Long.parseLong(m.group(1))).sum());
                             first = false;
                         }
                         if (line.startsWith("Execution Time:")) {
@@ -581,14 +581,18 @@ public final class Benchmark {
 
     /** Assigns the files to a webhook stage, as the bundle's API does with files that sit in an earlier stage. */
     private static void assign(JdbcTemplate jdbc, List<String> ids, long stage) {
+        forFilesOf(jdbc, ids, stage, "UPDATE assignment SET stage_id = :stage, status = 'QUEUED', attempts = 0,"
+                                     + " delivery_id = NULL, lease_owner = NULL, lease_expires_at = NULL, assigned_at = :now,"
+                                     + " updated_at = :now WHERE item_id IN (:ids)");
+    }
+
+    /** Runs {@code sql} (parameters :stage, :now, :ids) for the files, 5,000 ids at a time. */
+    private static void forFilesOf(JdbcTemplate jdbc, List<String> ids, long stage, String sql) {
         java.sql.Timestamp now = java.sql.Timestamp.from(Instant.now());
         NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(jdbc);
         for (int from = 0; from < ids.size(); from += 5000) {
-            named.update("UPDATE assignment SET stage_id = :stage, status = 'QUEUED', attempts = 0, delivery_id = NULL,"
-                         + " lease_owner = NULL, lease_expires_at = NULL, assigned_at = :now, updated_at = :now"
-                         + " WHERE item_id IN (:ids)",
-                    new MapSqlParameterSource("stage", stage).addValue("now", now)
-                            .addValue("ids", ids.subList(from, Math.min(ids.size(), from + 5000))));
+            named.update(sql, new MapSqlParameterSource("stage", stage).addValue("now", now)
+                    .addValue("ids", ids.subList(from, Math.min(ids.size(), from + 5000))));
         }
     }
 
@@ -606,16 +610,9 @@ public final class Benchmark {
                 // assignment table holds every file's current stage, so it is never empty. Emptied (as it was), the
                 // bundle's statements were planned on a table of a few rows during a trickle and PostgreSQL kept those
                 // plans (sequential scans) while the table grew: see docs/benchmarks.md, "the trickle"
-                NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(jdbc);
-                java.sql.Timestamp now = java.sql.Timestamp.from(Instant.now());
-                homes.forEach((dataset, files) -> {
-                    for (int from = 0; from < files.size(); from += 5000) {
-                        named.update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
-                                     + " SELECT item_id, :stage, 'ASSIGNED', 0, :now, :now FROM file WHERE item_id IN (:ids)",
-                                new MapSqlParameterSource("stage", dataset).addValue("now", now)
-                                        .addValue("ids", files.subList(from, Math.min(files.size(), from + 5000))));
-                    }
-                });
+                homes.forEach((dataset, files) -> forFilesOf(jdbc, files, dataset,
+                        "INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
+                        + " SELECT item_id, :stage, 'ASSIGNED', 0, :now, :now FROM file WHERE item_id IN (:ids)"));
             }
             if ("postgresql".equals(bundleDatabase)) {
                 jdbc.execute("VACUUM " + table);
@@ -645,32 +642,34 @@ public final class Benchmark {
     private void warmBaselineUntilSteady(Storage storage, JdbcTemplate jdbc, String database, List<String> plain, long hook,
             long next) throws Exception {
         pause(true);
-        double cheapest = Double.MAX_VALUE;
-        for (int pass = 1; pass <= WARM_UP_PASSES; pass++) {
-            double before = cpuSnapshot()[1];
-            double rate = baseline(storage, jdbc, database.equals("postgresql"), plain, hook, next);
-            double cpuMs = (cpuSnapshot()[1] - before) * 1000.0 / plain.size();
-            System.out.printf(Locale.ROOT, "%s baseline warm-up pass %d: %.0f/s, %.2f CPU ms per delivery%n", database,
-                    pass, rate, cpuMs);
-            if (pass >= MIN_WARM_UP_PASSES && cpuMs >= 0.95 * cheapest) {
-                break;
-            }
-            cheapest = Math.min(cheapest, cpuMs);
-        }
+        passUntilSettled(database + " baseline", 1, plain.size(),
+                () -> baseline(storage, jdbc, database.equals("postgresql"), plain, hook, next), () -> null);
         pause(false);
     }
 
     private void warmUntilSteady(JdbcTemplate jdbc, String database, List<String> plain, List<String> annotated,
             long[] stages) throws Exception {
+        passUntilSettled(database + " bundle", 0, plain.size(), () -> throughput(jdbc, plain, stages[0], stages[1], false),
+                () -> {
+                    throughput(jdbc, annotated.subList(0, Math.min(1_000, annotated.size())), stages[2], stages[3], false);
+                    return throughput(jdbc, plain.subList(0, Math.min(4_000, plain.size())), stages[0], stages[1], true);
+                });
+    }
+
+    /**
+     * The warm-up rule: passes (the measured work, whose CPU per delivery is read from column {@code cpuColumn} of
+     * {@link #cpuSnapshot()}, then the rest of a pass) until a pass is no more than 5 % cheaper than the cheapest
+     * before it, after at least {@value #MIN_WARM_UP_PASSES}, or {@code bench.warm-up-passes}.
+     */
+    private void passUntilSettled(String who, int cpuColumn, int files, java.util.concurrent.Callable<Double> measured,
+            java.util.concurrent.Callable<?> rest) throws Exception {
         double cheapest = Double.MAX_VALUE;
         for (int pass = 1; pass <= WARM_UP_PASSES; pass++) {
-            double before = cpuSnapshot()[0];
-            double rate = throughput(jdbc, plain, stages[0], stages[1], false);
-            double cpuMs = (cpuSnapshot()[0] - before) * 1000.0 / plain.size();
-            throughput(jdbc, annotated.subList(0, Math.min(1_000, annotated.size())), stages[2], stages[3], false);
-            throughput(jdbc, plain.subList(0, Math.min(4_000, plain.size())), stages[0], stages[1], true);
-            System.out.printf(Locale.ROOT, "%s bundle warm-up pass %d: %.0f/s, %.2f CPU ms per delivery%n", database, pass,
-                    rate, cpuMs);
+            double before = cpuSnapshot()[cpuColumn];
+            double rate = measured.call();
+            double cpuMs = (cpuSnapshot()[cpuColumn] - before) * 1000.0 / files;
+            rest.call();
+            System.out.printf(Locale.ROOT, "%s warm-up pass %d: %.0f/s, %.2f CPU ms per delivery%n", who, pass, rate, cpuMs);
             if (pass >= MIN_WARM_UP_PASSES && cpuMs >= 0.95 * cheapest) {
                 return;
             }
@@ -950,7 +949,8 @@ public final class Benchmark {
         dbWork.computeIfAbsent(what, k -> new ArrayList<>()).add(perFile);
     }
 
-    private void recordCpu(String what, double[] before, double[] after, int files) {
+    /** @return CPU seconds per 1,000 deliveries, in the columns of {@link #cpuSnapshot()} */
+    private double[] recordCpu(String what, double[] before, double[] after, int files) {
         double[] perThousand = new double[before.length];
         for (int i = 0; i < before.length; i++) {
             perThousand[i] = (after[i] - before[i]) * 1000.0 / files;
@@ -959,6 +959,7 @@ public final class Benchmark {
         System.out.printf(Locale.ROOT, "%s: CPU s per 1000 deliveries: bundle %.2f, benchmark %.2f, receiver %.2f,"
                                        + " PostgreSQL %.2f, HSQLDB server %.2f%n", what, perThousand[0], perThousand[1],
                 perThousand[2], perThousand[3], perThousand[4]);
+        return perThousand;
     }
 
     private static long peakRssKb(Process process) {
