@@ -54,6 +54,8 @@ public record BundleSettings(
     }
 
     public static final String PREFIX = "webhook.";
+    /** The embedded default; config/application.properties says the same. Every commit is synced to disk (see Storage). */
+    public static final String DEFAULT_DB_URL = "jdbc:hsqldb:file:data/webhook-stage;shutdown=true;hsqldb.write_delay=false";
 
     @Override
     public String toString() {
@@ -67,7 +69,7 @@ public record BundleSettings(
         Reader r = new Reader(context.getPropertiesComponent());
         BundleSettings s = new BundleSettings(
                 r.text("workflow-file", "config/workflow.yaml"),
-                r.text("db.url", "jdbc:hsqldb:file:data/webhook-stage"),
+                r.text("db.url", DEFAULT_DB_URL),
                 r.text("db.user", "SA"),
                 r.text("db.password", ""),
                 r.integer("db.pool-size", 10, 1, 200),

@@ -75,6 +75,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         LOG.info("Starting {} with {}", settings.userAgent(), settings);
         Storage storage = new Storage(settings.dbUrl(), settings.dbUser(), settings.dbPassword(), settings.dbPoolSize());
         try {
+            storage.makeCommitsDurable();
             storage.migrate();
             WorkflowCatalog workflows = new WorkflowSync(storage).sync(loadWorkflows(context, settings));
             context.addService(storage, true, true);

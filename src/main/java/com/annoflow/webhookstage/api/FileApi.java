@@ -278,8 +278,8 @@ public final class FileApi {
         StageConfig stage = workflows.find(workflow, stageName).orElseThrow(() -> new ApiException(404,
                 "stage: workflow '" + workflow + "' has no stage '" + stageName + "'; see GET /api/workflows"));
         if (stage.type() != StageType.WEBHOOK) {
-            throw new ApiException(400, "stage: '" + stageName + "' is a " + stage.type().label()
-                                        + " stage; deliveries belong to webhook stages");
+            throw new ApiException(400, "stage: '" + stageName + "' is " + stage.type().described()
+                                        + "; deliveries belong to webhook stages");
         }
         return stage;
     }

@@ -17,6 +17,8 @@ import liquibase.database.DatabaseFactory;
 import liquibase.database.jvm.JdbcConnection;
 import liquibase.resource.ClassLoaderResourceAccessor;
 import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -27,6 +29,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 public final class Storage extends ServiceSupport {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Storage.class);
+
     /** The name the bundle's PostgreSQL connections show in pg_stat_activity.application_name. */
     public static final String APPLICATION_NAME = "webhook-stage";
     private static final long MIGRATION_LOCK = 0x5745424D49475241L;
@@ -35,6 +39,7 @@ public final class Storage extends ServiceSupport {
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
     private final boolean postgres;
+    private final String url;
 
     public Storage(String url, String user, String password, int poolSize) {
         HikariConfig config = new HikariConfig();
@@ -53,6 +58,7 @@ public final class Storage extends ServiceSupport {
         this.jdbc = new JdbcTemplate(dataSource);
         this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         this.postgres = url.startsWith("jdbc:postgresql:");
+        this.url = url;
     }
 
     private static javax.sql.DataSource driverDataSource(String url) {
@@ -69,6 +75,38 @@ public final class Storage extends ServiceSupport {
         org.hsqldb.jdbc.JDBCDataSource hsqldb = new org.hsqldb.jdbc.JDBCDataSource();
         hsqldb.setUrl(url);
         return hsqldb;
+    }
+
+    /**
+     * Makes every commit reach the disk before it returns, on an HSQLDB file database. HSQLDB syncs its log every 500 ms
+     * by default, so a SIGKILL undid the last half second of committed work: attempts made again under the same numbers,
+     * files back in SENDING that the API had shown moved on. {@code hsqldb.write_delay=false} on the URL only takes
+     * effect when a database is created, so an existing one (a {@code data/} directory from before) gets the setting
+     * here, where it is stored with the database. An explicit {@code hsqldb.write_delay=true} on the URL is the
+     * operator's choice and is kept, with a warning. PostgreSQL commits durably unless its server is told otherwise.
+     */
+    public void makeCommitsDurable() {
+        if (!url.startsWith("jdbc:hsqldb:")) {
+            return;
+        }
+        String delay = jdbc.queryForObject("SELECT PROPERTY_VALUE FROM INFORMATION_SCHEMA.SYSTEM_PROPERTIES"
+                                           + " WHERE PROPERTY_NAME = 'hsqldb.write_delay'", String.class);
+        boolean delayed = !"false".equalsIgnoreCase(delay);
+        boolean fileDatabase = url.startsWith("jdbc:hsqldb:file:");
+        if (!delayed || !fileDatabase && !url.startsWith("jdbc:hsqldb:hsql")) {
+            return; // durable already, or an in-memory database with nothing to lose to a crash
+        }
+        if (url.toLowerCase(java.util.Locale.ROOT).contains("hsqldb.write_delay=true")) {
+            LOG.warn("webhook.db.url sets hsqldb.write_delay=true: HSQLDB syncs commits every 500 ms, so a crash can undo the"
+                     + " last of them (attempts made again, moves forgotten); remove it to make every commit durable");
+        } else if (fileDatabase) {
+            jdbc.execute("SET FILES WRITE DELAY FALSE");
+            LOG.info("HSQLDB database at {}: every commit is now synced to disk before it returns (was every 500 ms)",
+                    url.substring("jdbc:hsqldb:file:".length()).split(";")[0]);
+        } else {
+            LOG.warn("The HSQLDB server behind webhook.db.url syncs commits every 500 ms, so a crash of the server can undo"
+                     + " the last of them; run SET FILES WRITE DELAY FALSE on it to make every commit durable");
+        }
     }
 
     /** Creates or upgrades the schema; the same changelog runs on HSQLDB and PostgreSQL. */

@@ -14,6 +14,12 @@ public enum StageType {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** "an annotate stage", "a webhook stage": for messages. */
+    public String described() {
+        String label = label();
+        return ("aeiou".indexOf(label.charAt(0)) >= 0 ? "an " : "a ") + label + " stage";
+    }
+
     /** Stages that send files on by themselves; the others hold files until a person moves them. */
     public boolean isAutomated() {
         return this == WEBHOOK;

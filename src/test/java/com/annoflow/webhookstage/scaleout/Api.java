@@ -46,6 +46,25 @@ final class Api {
         return all;
     }
 
+    /** Registers one file and assigns it to {@code workflow/stage}; returns its id. */
+    static String registerAndAssign(BundleProcess bundle, String workflow, String stage) {
+        String id = TestFiles.newId();
+        expect(send(bundle, "POST", "/api/files", TestFiles.registration(id)), 201);
+        expect(send(bundle, "POST", "/api/assignments", TestFiles.assignment(workflow, stage, id)), 200);
+        return id;
+    }
+
+    /** A GET answered 200, as JSON. */
+    static com.fasterxml.jackson.databind.JsonNode get(BundleProcess bundle, String path) {
+        HttpResponse<String> response = send(bundle, "GET", path, null);
+        expect(response, 200);
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static void expect(HttpResponse<String> response, int status) {
         if (response.statusCode() != status) {
             throw new AssertionError("API answered " + response.statusCode() + ": " + response.body());
