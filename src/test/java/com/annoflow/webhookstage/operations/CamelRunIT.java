@@ -59,6 +59,9 @@ class CamelRunIT {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-Dlog4j2.configurationFile=" + Path.of("src/test/resources/log4j2-bundle-process.xml").toAbsolutePath(),
                 "-Dcamel.server.port=" + apiPort, "-Dcamel.management.port=" + managementPort,
+                // where `mvn install` put the bundle jar (failsafe passes the build's local repository); `camel run`
+                // reads the same property
+                "-Dmaven.repo.local=" + System.getProperty("maven.repo.local", ""),
                 "-cp", kameletMainClasspath(),
                 Path.of("src", "test", "camel-run", "CamelRun.java").toAbsolutePath().toString(),
                 System.getProperty("webhook.bundle.gav")));
