@@ -55,7 +55,7 @@ public record StageConfig(
     public String toString() {
         // the Authorization value is a secret: only its presence is ever shown
         return "Stage[" + qualifiedName() + ", " + type.label()
-               + (url != null ? ", url=" + url + ", authorization=" + (hasAuthorization() ? "****" : "none")
+               + (url != null ? ", url=" + com.annoflow.webhookstage.outbound.TargetUrls.masked(url) + ", authorization=" + (hasAuthorization() ? "****" : "none")
                                 + ", signing=" + (isSigned() ? signingSecrets.size() + " secret(s)" : "none") : "") + "]";
     }
 }

@@ -11,12 +11,12 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
+import com.annoflow.webhookstage.outbound.TargetUrls;
 import com.annoflow.webhookstage.signing.WebhookSigner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -171,7 +171,92 @@ public final class WorkflowDefinitionLoader {
                         List.of()));
             }
         }
+        refuseWebhookCycles(where, result);
         return result;
+    }
+
+    /**
+     * A file sent from webhook stage to webhook stage and back would be sent for ever, each visit with a new delivery id
+     * (one file was sent 179 times in 10 seconds): every cycle must pass through a stage people work on or a holding
+     * stage. Found as the strongly connected components of the webhook stages and their edges (Tarjan).
+     */
+    private void refuseWebhookCycles(String where, List<StageConfig> stages) {
+        Map<String, Map<String, String>> edges = new LinkedHashMap<>();
+        Set<String> webhooks = new java.util.LinkedHashSet<>();
+        stages.stream().filter(s -> s.type() == StageType.WEBHOOK).forEach(s -> webhooks.add(s.name()));
+        for (StageConfig stage : stages) {
+            if (stage.type() != StageType.WEBHOOK) {
+                continue;
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (String[] edge : new String[][] {
+                    { "next", stage.next() }, { "on_success", stage.onSuccess() }, { "on_failure", stage.onFailure() } }) {
+                if (edge[1] != null && webhooks.contains(edge[1])) {
+                    out.merge(edge[1], edge[0], (a, b) -> a + "/" + b);
+                }
+            }
+            edges.put(stage.name(), out);
+        }
+        for (List<String> cycle : new Cycles(edges).find()) {
+            List<String> shown = new ArrayList<>();
+            for (String from : cycle) {
+                edges.get(from).forEach((to, kinds) -> {
+                    if (cycle.contains(to)) {
+                        shown.add(from + " --" + kinds + "--> " + to);
+                    }
+                });
+            }
+            problems.add(where + ": webhook stages " + cycle + " send files round in a cycle (" + String.join(", ", shown)
+                         + "), so a file would be sent for ever; point one of these edges at a stage people work on"
+                         + " or a holding stage");
+        }
+    }
+
+    /** The strongly connected components of more than one stage (self-loops are refused where the edge is read). */
+    private static final class Cycles {
+        private final Map<String, Map<String, String>> edges;
+        private final Map<String, Integer> index = new java.util.HashMap<>();
+        private final Map<String, Integer> low = new java.util.HashMap<>();
+        private final java.util.Deque<String> stack = new java.util.ArrayDeque<>();
+        private final List<List<String>> found = new ArrayList<>();
+
+        Cycles(Map<String, Map<String, String>> edges) {
+            this.edges = edges;
+        }
+
+        List<List<String>> find() {
+            edges.keySet().forEach(stage -> {
+                if (!index.containsKey(stage)) {
+                    visit(stage);
+                }
+            });
+            return found;
+        }
+
+        private void visit(String stage) {
+            index.put(stage, index.size());
+            low.put(stage, index.get(stage));
+            stack.push(stage);
+            for (String next : edges.get(stage).keySet()) {
+                if (!index.containsKey(next)) {
+                    visit(next);
+                    low.put(stage, Math.min(low.get(stage), low.get(next)));
+                } else if (stack.contains(next)) {
+                    low.put(stage, Math.min(low.get(stage), index.get(next)));
+                }
+            }
+            if (low.get(stage).equals(index.get(stage))) {
+                List<String> component = new ArrayList<>();
+                String member;
+                do {
+                    member = stack.pop();
+                    component.add(0, member);
+                } while (!member.equals(stage));
+                if (component.size() > 1) {
+                    found.add(edges.keySet().stream().filter(component::contains).toList());
+                }
+            }
+        }
     }
 
     private StageConfig webhook(String workflow, String name, int position, JsonNode stage, String where, List<String> order,
@@ -257,18 +342,27 @@ public final class WorkflowDefinitionLoader {
                          + " payload, e.g. https://hooks.zapier.com/hooks/catch/123/abc/");
             return null;
         }
+        // the path and query can be the credential (a Zapier Catch Hook URL is): messages show the masked form only
         try {
             URI uri = new URI(raw);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!uri.isAbsolute() || !(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
-                problems.add(where + ": field 'url' = '" + raw + "' must be an absolute http:// or https:// URL with a host");
+            String refusal = TargetUrls.refusal(uri);
+            if (refusal != null) {
+                problems.add(where + ": field 'url'" + shownUrl(raw) + " " + refusal);
                 return null;
             }
             return uri;
         } catch (URISyntaxException e) {
-            problems.add(where + ": field 'url' = '" + raw + "' is not a valid URL (" + e.getReason() + "); write an absolute http(s) URL such as https://example.org/hook");
+            problems.add(where + ": field 'url'" + shownUrl(raw) + " is not a valid URL (" + e.getReason()
+                         + " at character " + (e.getIndex() + 1) + "); write an absolute http(s) URL such as"
+                         + " https://example.org/hook");
             return null;
         }
+    }
+
+    /** " = 'https://host/***'" for messages, or nothing when the value has no scheme and host to show. */
+    private static String shownUrl(String raw) {
+        String masked = TargetUrls.masked(raw);
+        return masked == null ? "" : " = '" + masked + "'";
     }
 
     private int retries(JsonNode stage, String where) {

@@ -55,8 +55,18 @@ class WorkflowDefinitionLoaderTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "missing url | type: webhook, on_failure: next | workflow 'w', stage 'hook': field 'url' is required",
-            "ftp url | type: webhook, url: 'ftp://x.org/a', on_failure: next | workflow 'w', stage 'hook': field 'url' = 'ftp://x.org/a' must be an absolute http:// or https:// URL",
-            "relative url | type: webhook, url: '/hook', on_failure: next | field 'url' = '/hook' must be an absolute",
+            "ftp url | type: webhook, url: 'ftp://x.org/a', on_failure: next | workflow 'w', stage 'hook': field 'url' = 'ftp://x.org/***' must be an absolute http:// or https:// URL",
+            "relative url | type: webhook, url: '/hook', on_failure: next | field 'url' must be an absolute",
+            "user info | type: webhook, url: 'http://user@127.0.0.1:8080/hook', on_failure: next | field 'url' = 'http://127.0.0.1:8080/***' must not carry user info before the host",
+            "password in user info | type: webhook, url: 'https://bot:hunter2@x.org/', on_failure: next | must not carry user info",
+            "trailing dot | type: webhook, url: 'http://localhost.:8080/hook', on_failure: next | field 'url' = 'http://localhost.:8080/***' has a host ending in a dot",
+            "hex host | type: webhook, url: 'http://0x7f000001:8080/hook', on_failure: next | has the numeric host '0x7f000001', which is not an IPv4 address in dotted-quad form",
+            "decimal host | type: webhook, url: 'http://2130706433/hook', on_failure: next | has the numeric host '2130706433'",
+            "short IPv4 | type: webhook, url: 'http://127.1/hook', on_failure: next | has the numeric host '127.1'",
+            "octal IPv4 | type: webhook, url: 'http://010.0.0.1/hook', on_failure: next | has the numeric host '010.0.0.1'",
+            "five numbers | type: webhook, url: 'http://1.2.3.4.5/hook', on_failure: next | has the numeric host '1.2.3.4.5'",
+            "underscore | type: webhook, url: 'http://a_b.example.org/hook', on_failure: next | has the host 'a_b.example.org', which is not a valid host name",
+            "not a URL | type: webhook, url: 'https://exa mple.org/tok-secret', on_failure: next | field 'url' is not a valid URL (Illegal character in authority",
             "missing on_failure | type: webhook, url: 'https://x.org' | workflow 'w', stage 'hook': field 'on_failure' is required",
             "unknown failure target | type: webhook, url: 'https://x.org', on_failure: nowhere | field 'on_failure' = 'nowhere' is neither 'next', 'previous' nor a stage",
             "failure to itself | type: webhook, url: 'https://x.org', on_failure: hook | field 'on_failure' points at the stage itself",
@@ -82,6 +92,89 @@ class WorkflowDefinitionLoaderTest {
                       - { name: done, type: complete }
                 """.formatted(fields);
         assertThatThrownBy(() -> load(yaml)).isInstanceOf(WorkflowDefinitionException.class).hasMessageContaining(message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "dotted quad | http://192.0.2.10:8080/hook",
+            "IPv6 literal | http://[::1]:8080/hook",
+            "a name ending in digits | https://hooks2.example.org/hook",
+            "a name with a numeric label inside | https://eu.1.hooks.example.org/hook"
+    })
+    void aTargetWrittenPlainlyIsAccepted(String why, String url) throws IOException {
+        assertThat(load("""
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: dataset, type: dataset }
+                      - { name: hook, type: webhook, url: "%s", on_failure: next }
+                      - { name: done, type: complete }
+                """.formatted(url)).get(1).url()).hasToString(url);
+    }
+
+    @Test
+    void aUrlsPathAndQueryNeverAppearInAMessage() {
+        assertThatThrownBy(() -> load("""
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: hook, type: webhook, url: "http://user@x.org/hooks/catch/tok-5e6f?key=qs-7a8b", on_failure: next }
+                      - { name: done, type: complete }
+                """)).hasMessageContaining("http://x.org/***").hasMessageNotContaining("tok-5e6f")
+                .hasMessageNotContaining("qs-7a8b").hasMessageNotContaining("user@x");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "through next | a: {next: b} | b: {next: a} | webhook stages [a, b] send files round in a cycle (a --next/on_success--> b, b --next/on_success--> a)",
+            "through on_success | a: {on_success: b} | b: {on_success: a} | (a --next/on_success--> b, b --on_success--> a)",
+            "through on_failure | a: {on_failure: b} | b: {on_failure: a} | (a --next/on_success/on_failure--> b, b --on_failure--> a)",
+            "failure back to the previous webhook | a: {} | b: {on_failure: previous} | (a --next/on_success--> b, b --on_failure--> a)"
+    })
+    void webhookStagesThatSendFilesRoundInACycleAreRefusedNamingTheWorkflowAndTheStages(String why, String a, String b,
+            String message) {
+        assertThatThrownBy(() -> load(cycleOf(a.substring(3), b.substring(3))))
+                .isInstanceOf(WorkflowDefinitionException.class)
+                .hasMessageContaining("workflow 'w': webhook stages [a, b] send files round in a cycle")
+                .hasMessageContaining(message)
+                .hasMessageContaining("point one of these edges at a stage people work on or a holding stage");
+    }
+
+    /** Webhook stages a and b after a dataset stage, with the given extra fields; failures park unless they say otherwise. */
+    private static String cycleOf(String aFields, String bFields) {
+        return """
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: dataset, type: dataset }
+                      - { name: a, type: webhook, url: "https://x.org/a", on_failure: parked, %s }
+                      - { name: b, type: webhook, url: "https://x.org/b", on_failure: parked, %s }
+                      - { name: done, type: complete }
+                      - { name: parked, type: holding }
+                """.formatted(strip(aFields), strip(bFields)).replace(", }", " }")
+                .replace("on_failure: parked, on_failure", "on_failure");
+    }
+
+    private static String strip(String fields) {
+        return fields.replaceAll("^\\{|\\}$", "").trim();
+    }
+
+    @Test
+    void aCycleThroughAStagePeopleWorkOnIsAllowed() throws IOException {
+        List<StageConfig> stages = load("""
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: dataset, type: dataset }
+                      - { name: a, type: webhook, url: "https://x.org/a", on_failure: b }
+                      - { name: review, type: review, next: a }
+                      - { name: b, type: webhook, url: "https://x.org/b", on_failure: parked, on_success: review }
+                      - { name: done, type: complete }
+                      - { name: parked, type: holding }
+                """);
+        assertThat(stages.get(1).onSuccess()).isEqualTo("review");
+        assertThat(stages.get(2).next()).isEqualTo("a");
+        assertThat(stages.get(3).onSuccess()).isEqualTo("review");
     }
 
     @Test
