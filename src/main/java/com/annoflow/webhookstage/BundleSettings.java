@@ -42,7 +42,19 @@ public record BundleSettings(
         boolean demoEnabled,
         int demoFiles,
         EndpointHealth endpointHealth,
-        Retention retention) {
+        Retention retention,
+        ApiLimits apiLimits) {
+
+    /**
+     * What one API request may hold; each cap is enforced with a 4xx that names it and its property. The defaults fit
+     * real V7 exports (file names and paths of a few hundred characters, presigned URLs of 1-2 KB, thousands of
+     * annotations); the column sizes of the schema are the upper bounds.
+     */
+    public record ApiLimits(int maxRequestBytes, int maxFilesPerRequest, int maxIdsPerRequest, int maxAnnotationsPerFile,
+            int maxJsonDepth, int maxNameChars, int maxPathChars, int maxUrlChars, Duration readTimeout) {
+
+        public static final String PREFIX = BundleSettings.PREFIX + "api.";
+    }
 
     /** When a stage stops sending: failure rate (percent) of the attempts in a sliding window, and how often to probe. */
     public record EndpointHealth(boolean enabled, int failureRatePercent, Duration window, int minimumAttempts,
@@ -101,7 +113,17 @@ public record BundleSettings(
                         r.duration("circuit.probe-interval", "30s")),
                 new Retention(r.duration("retention.keep", "720h"),
                         r.duration("retention.interval", "1h"),
-                        r.integer("retention.batch-size", 1000, 1, 100_000)));
+                        r.integer("retention.batch-size", 1000, 1, 100_000)),
+                new ApiLimits(r.integer("api.max-request-bytes", 10_000_000, 1000, 100_000_000),
+                        r.integer("api.max-files-per-request", 1000, 1, 100_000),
+                        r.integer("api.max-ids-per-request", 10_000, 1, 100_000),
+                        r.integer("api.max-annotations-per-file", 10_000, 0, 1_000_000),
+                        r.integer("api.max-json-depth", 64, 16, 1000),
+                        // the upper bounds are the schema's column sizes (changeset 11)
+                        r.integer("api.max-name-chars", 500, 1, 1000),
+                        r.integer("api.max-path-chars", 1000, 1, 4000),
+                        r.integer("api.max-url-chars", 4000, 1, 8000),
+                        r.duration("api.read-timeout", "5s")));
         r.millis("backoff.initial-delay", 1000);
         r.multiplier("backoff.multiplier", "2");
         r.check(s);

@@ -8,6 +8,7 @@ import java.util.List;
 import com.annoflow.webhookstage.access.ApiKeys;
 import com.annoflow.webhookstage.api.ApiRoutes;
 import com.annoflow.webhookstage.api.FileApi;
+import com.annoflow.webhookstage.api.HttpGuard;
 import com.annoflow.webhookstage.delivery.Attempts;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.delivery.Ping;
@@ -88,6 +89,34 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         }
     }
 
+    /**
+     * The HTTP server's own rules (read deadline, body cap in JSON) go on before any route starts, so no request
+     * reaches a route without them; the one-line summary says where the API really listens (Camel's own summary
+     * prints 0.0.0.0 whatever camel.server.host is, and is silenced in log4j2.xml).
+     */
+    private static void guardTheHttpServer(CamelContext context, BundleSettings settings) throws Exception {
+        org.apache.camel.spi.PropertiesComponent properties = context.getPropertiesComponent();
+        String host = properties.resolveProperty("camel.server.host").orElse("0.0.0.0");
+        int port = Integer.parseInt(properties.resolveProperty("camel.server.port").orElse("8080").trim());
+        String managementHost = properties.resolveProperty("camel.management.host").orElse("0.0.0.0");
+        String managementPort = properties.resolveProperty("camel.management.port").orElse("9876").trim();
+        HttpGuard guard = new HttpGuard(settings.apiLimits());
+        context.addStartupListener(new org.apache.camel.StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext camel, boolean alreadyStarted) {
+                // the server's services have started, no route has (Camel calls this before the routes start)
+                guard.install(camel, port);
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext camel, boolean alreadyStarted) {
+                LOG.info("HTTP API at http://{}:{}/api (README: endpoints and keys){}; health and metrics at http://{}:{}/observe",
+                        host, port, settings.demoEnabled() ? ", demo receiver at /demo/receiver" : "", managementHost,
+                        managementPort);
+            }
+        });
+    }
+
     private static List<StageConfig> loadWorkflows(CamelContext context, BundleSettings settings) {
         Duration longestWait = settings.maxBackoffDelay().compareTo(settings.retryAfterCap()) > 0
                 ? settings.maxBackoffDelay() : settings.retryAfterCap();
@@ -155,7 +184,9 @@ public class WebhookStageConfiguration implements CamelConfiguration {
                 settings.retention(), meters));
         ApiKeys keys = new ApiKeys(storage, clock);
         keys.ensureAdminKey(settings.adminKey());
-        context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, keys, ping, circuits, json), keys, json));
+        context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, keys, ping, circuits,
+                settings.apiLimits()), keys, settings.apiLimits(), json));
+        guardTheHttpServer(context, settings);
         if (settings.demoEnabled()) {
             context.addRoutes(new DemoRoutes(files, queue, workflows, json, settings.demoFiles()));
         }

@@ -1,29 +1,68 @@
 package com.annoflow.webhookstage.api;
 
+import java.util.List;
 import java.util.Map;
 
+import com.annoflow.webhookstage.BundleSettings.ApiLimits;
 import com.annoflow.webhookstage.access.ApiKeys;
 import com.annoflow.webhookstage.access.Caller;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
 import org.apache.camel.model.rest.RestBindingMode;
+import org.apache.camel.model.rest.RestDefinition;
 
 /**
- * Engine routes: the bundle's HTTP API on Camel's platform-http server ({@code camel.server.*}). Refusals answer 4xx
- * with {@code {"error": "..."}} naming the field; unexpected errors answer 500 without internals.
+ * Engine routes: the bundle's HTTP API on Camel's platform-http server ({@code camel.server.*}). Every route reads its
+ * request through {@link ApiRequest} (the {@code Authorization} and {@code Content-Type} headers, its path parameters,
+ * its documented query parameters, the body) and drops every Camel header the request brought, so nothing a caller
+ * sends can steer the bundle. Refusals answer 4xx with {@code {"error": "..."}} naming the field; unexpected errors
+ * answer 500 without internals.
  */
 public final class ApiRoutes extends RouteBuilder {
 
-    private final FileApi api;
+    /** What an endpoint answers for an authenticated request. */
+    @FunctionalInterface
+    interface Answer {
+        Object to(ApiRequest request, Caller caller) throws Exception;
+    }
+
+    /** One endpoint of the API: its method and path under /api, its route id, its status on success, its answer. */
+    record Endpoint(String method, String path, String routeId, int status, Answer answer) {
+    }
+
+    private final List<Endpoint> endpoints;
     private final ApiKeys keys;
+    private final ApiInput input;
     private final ObjectMapper json;
 
-    public ApiRoutes(FileApi api, ApiKeys keys, ObjectMapper json) {
-        this.api = api;
+    public ApiRoutes(FileApi api, ApiKeys keys, ApiLimits limits, ObjectMapper json) {
         this.keys = keys;
+        this.input = new ApiInput(limits);
         this.json = json;
+        String stage = "/workflows/{workflow}/stages/{stage}";
+        this.endpoints = List.of(
+                new Endpoint("POST", "/files", "api-register-files", 201, (r, c) -> api.register(r.json(), c)),
+                new Endpoint("POST", "/assignments", "api-assign", 200, (r, c) -> api.assign(r.json(), c)),
+                new Endpoint("GET", "/files/{itemId}", "api-file", 200, (r, c) -> api.file(r.path("itemId"), c)),
+                new Endpoint("GET", "/files/{itemId}/deliveries", "api-file-deliveries", 200,
+                        (r, c) -> api.deliveries(r.path("itemId"), c)),
+                new Endpoint("GET", "/workflows", "api-workflows", 200, (r, c) -> api.workflows(c)),
+                new Endpoint("POST", "/keys", "api-create-key", 201, (r, c) -> api.createKey(r.json(), c)),
+                new Endpoint("GET", "/keys", "api-keys", 200, (r, c) -> api.keys(c)),
+                new Endpoint("DELETE", "/keys/{name}", "api-revoke-key", 200, (r, c) -> api.revokeKey(r.path("name"), c)),
+                new Endpoint("GET", stage + "/deliveries", "api-stage-deliveries", 200,
+                        (r, c) -> api.stageDeliveries(r.path("workflow"), r.path("stage"), r.query("since"), c)),
+                new Endpoint("POST", "/redeliveries", "api-redeliver", 200, (r, c) -> api.redeliver(r.json(), c)),
+                new Endpoint("POST", stage + "/ping", "api-ping", 200, (r, c) -> api.ping(r.path("workflow"), r.path("stage"), c)),
+                new Endpoint("GET", stage + "/health", "api-stage-health", 200,
+                        (r, c) -> api.health(r.path("workflow"), r.path("stage"), c)),
+                new Endpoint("POST", stage + "/pause", "api-pause", 200,
+                        (r, c) -> api.pause(r.path("workflow"), r.path("stage"), r.jsonIfAny(), c)),
+                new Endpoint("POST", stage + "/resume", "api-resume", 200,
+                        (r, c) -> api.resume(r.path("workflow"), r.path("stage"), c)));
     }
 
     @Override
@@ -37,75 +76,44 @@ public final class ApiRoutes extends RouteBuilder {
                 .log(LoggingLevel.ERROR, "webhook.api", "API request failed: ${exception.message}")
                 .process(e -> answer(e, 500, Map.of("error", "internal error; see the bundle's log")));
 
-        rest("/api")
-                .post("/files").to("direct:api-register-files")
-                .post("/assignments").to("direct:api-assign")
-                .get("/files/{itemId}").to("direct:api-file")
-                .get("/files/{itemId}/deliveries").to("direct:api-file-deliveries")
-                .get("/workflows").to("direct:api-workflows")
-                .post("/keys").to("direct:api-create-key")
-                .get("/keys").to("direct:api-keys")
-                .delete("/keys/{name}").to("direct:api-revoke-key")
-                .get("/workflows/{workflow}/stages/{stage}/deliveries").to("direct:api-stage-deliveries")
-                .post("/redeliveries").to("direct:api-redeliver")
-                .post("/workflows/{workflow}/stages/{stage}/ping").to("direct:api-ping")
-                .get("/workflows/{workflow}/stages/{stage}/health").to("direct:api-stage-health")
-                .post("/workflows/{workflow}/stages/{stage}/pause").to("direct:api-pause")
-                .post("/workflows/{workflow}/stages/{stage}/resume").to("direct:api-resume");
-
-        from("direct:api-register-files").routeId("api-register-files")
-                .process(e -> answer(e, 201, api.register(body(e), caller(e))));
-        from("direct:api-assign").routeId("api-assign")
-                .process(e -> answer(e, 200, api.assign(body(e), caller(e))));
-        from("direct:api-file").routeId("api-file")
-                .process(e -> answer(e, 200, api.file(header(e, "itemId"), caller(e))));
-        from("direct:api-file-deliveries").routeId("api-file-deliveries")
-                .process(e -> answer(e, 200, api.deliveries(header(e, "itemId"), caller(e))));
-        from("direct:api-workflows").routeId("api-workflows")
-                .process(e -> answer(e, 200, api.workflows(caller(e))));
-        from("direct:api-create-key").routeId("api-create-key")
-                .process(e -> answer(e, 201, api.createKey(body(e), caller(e))));
-        from("direct:api-keys").routeId("api-keys")
-                .process(e -> answer(e, 200, api.keys(caller(e))));
-        from("direct:api-revoke-key").routeId("api-revoke-key")
-                .process(e -> answer(e, 200, api.revokeKey(header(e, "name"), caller(e))));
-        stageAndRedeliveryRoutes();
+        RestDefinition api = rest("/api");
+        for (Endpoint endpoint : endpoints) {
+            String to = "direct:" + endpoint.routeId();
+            switch (endpoint.method()) {
+                case "POST" -> api.post(endpoint.path()).to(to);
+                case "DELETE" -> api.delete(endpoint.path()).to(to);
+                default -> api.get(endpoint.path()).to(to);
+            }
+            from(to).routeId(endpoint.routeId()).process(e -> handle(e, endpoint));
+        }
     }
 
-    private void stageAndRedeliveryRoutes() {
-        from("direct:api-stage-deliveries").routeId("api-stage-deliveries")
-                .process(e -> answer(e, 200, api.stageDeliveries(header(e, "workflow"), header(e, "stage"),
-                        header(e, "since"), caller(e))));
-        from("direct:api-redeliver").routeId("api-redeliver")
-                .process(e -> answer(e, 200, api.redeliver(body(e), caller(e))));
-        from("direct:api-ping").routeId("api-ping")
-                .process(e -> answer(e, 200, api.ping(header(e, "workflow"), header(e, "stage"), caller(e))));
-        from("direct:api-stage-health").routeId("api-stage-health")
-                .process(e -> answer(e, 200, api.health(header(e, "workflow"), header(e, "stage"), caller(e))));
-        from("direct:api-pause").routeId("api-pause")
-                .process(e -> answer(e, 200, api.pause(header(e, "workflow"), header(e, "stage"), body(e), caller(e))));
-        from("direct:api-resume").routeId("api-resume")
-                .process(e -> answer(e, 200, api.resume(header(e, "workflow"), header(e, "stage"), caller(e))));
+    /** Reads the request from the HTTP request itself, authenticates its caller, and answers. */
+    private void handle(Exchange exchange, Endpoint endpoint) throws Exception {
+        HttpMessage http = exchange.getIn(HttpMessage.class);
+        if (http == null) {
+            throw new IllegalStateException("route " + endpoint.routeId() + " was reached without an HTTP request");
+        }
+        byte[] body = "GET".equals(endpoint.method()) ? null : exchange.getIn().getBody(byte[].class);
+        // query parameters and headers the server copied into Camel headers: none of them is read, none may steer
+        exchange.getIn().removeHeaders("*");
+        exchange.getIn().setBody(null);
+        ApiRequest request = ApiRequest.of(http.getRequest(), "/api" + endpoint.path(), body, input);
+        answer(exchange, endpoint.status(), endpoint.answer().to(request, caller(request)));
     }
 
-    /** Every request names its caller with {@code Authorization: Bearer <API key>}; the header is dropped at once. */
-    private Caller caller(Exchange exchange) {
-        String header = exchange.getMessage().getHeader("Authorization", String.class);
-        exchange.getMessage().removeHeader("Authorization");
+    /** Every request names its caller with {@code Authorization: Bearer <API key>}, in that header and nowhere else. */
+    private Caller caller(ApiRequest request) {
+        String header = request.authorization();
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
             throw new ApiException(401, "Authorization: send 'Authorization: Bearer <API key>'; an admin creates keys"
                                         + " with POST /api/keys");
         }
-        return keys.find(header.substring(7).trim())
-                .orElseThrow(() -> new ApiException(401, "Authorization: unknown or revoked API key"));
-    }
-
-    private static String body(Exchange exchange) {
-        return exchange.getMessage().getBody(String.class);
-    }
-
-    private static String header(Exchange exchange, String name) {
-        return exchange.getMessage().getHeader(name, String.class);
+        String key = header.substring(7).trim();
+        if (key.isEmpty() || key.length() > 200 || ApiText.firstControl(key) >= 0) {
+            throw new ApiException(401, "Authorization: unknown or revoked API key");
+        }
+        return keys.find(key).orElseThrow(() -> new ApiException(401, "Authorization: unknown or revoked API key"));
     }
 
     private void answer(Exchange exchange, int status, Object body) throws Exception {

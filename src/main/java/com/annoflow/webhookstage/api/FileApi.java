@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
+import com.annoflow.webhookstage.BundleSettings;
 import com.annoflow.webhookstage.access.ApiKeys;
 import com.annoflow.webhookstage.access.Caller;
 import com.annoflow.webhookstage.access.Role;
@@ -19,9 +20,7 @@ import com.annoflow.webhookstage.queue.AssignmentRefused;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.StageType;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * The manual side of the stage: register files, assign them to a stage (the seed's "a User, Admin or Workforce
@@ -37,10 +36,15 @@ public final class FileApi {
     private final ApiKeys keys;
     private final Ping ping;
     private final StageCircuits circuits;
-    private final ObjectMapper json;
+    private final BundleSettings.ApiLimits limits;
+
+    /** An item id as the file table holds it: a UUID. */
+    private static final int MAX_ITEM_ID_CHARS = 36;
+    private static final int MAX_REASON_CHARS = 500;
+    private static final java.util.regex.Pattern KEY_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     public FileApi(FileCatalog files, AssignmentQueue queue, WorkflowCatalog workflows, DeliveryLog deliveries,
-            ApiKeys keys, Ping ping, StageCircuits circuits, ObjectMapper json) {
+            ApiKeys keys, Ping ping, StageCircuits circuits, BundleSettings.ApiLimits limits) {
         this.keys = keys;
         this.circuits = circuits;
         this.ping = ping;
@@ -48,12 +52,12 @@ public final class FileApi {
         this.queue = queue;
         this.workflows = workflows;
         this.deliveries = deliveries;
-        this.json = json;
+        this.limits = limits;
     }
 
-    public Map<String, Object> register(String body, Caller caller) {
+    public Map<String, Object> register(JsonNode body, Caller caller) {
         requireRole(caller, "register files", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
-        List<RegisteredFile> registrations = new RegistrationReader().read(parse(body));
+        List<RegisteredFile> registrations = new RegistrationReader(limits).read(body);
         List<String> ids = registrations.stream().map(f -> f.item().sourceInfo().itemId()).toList();
         List<String> taken = files.existing(ids);
         if (!taken.isEmpty()) {
@@ -64,29 +68,15 @@ public final class FileApi {
         return Map.of("registered", ids);
     }
 
-    public Map<String, Object> assign(String body, Caller caller) {
-        JsonNode request = parse(body);
+    public Map<String, Object> assign(JsonNode request, Caller caller) {
         List<String> problems = new ArrayList<>();
         String workflow = text(request, "workflow", problems);
         String stageName = text(request, "stage", problems);
-        JsonNode idsNode = request.get("file_ids");
-        List<String> ids = new ArrayList<>();
-        if (idsNode == null || !idsNode.isArray() || idsNode.isEmpty()) {
-            problems.add("file_ids: required, a non-empty list of item ids");
-        } else {
-            for (JsonNode id : idsNode) {
-                if (!id.isTextual()) {
-                    problems.add("file_ids: every id must be text, got " + id);
-                    break;
-                }
-                ids.add(id.asText());
-            }
-        }
+        List<String> ids = itemIds(request.get("file_ids"), problems);
         if (!problems.isEmpty()) {
             throw new ApiException(400, String.join("; ", problems));
         }
-        StageConfig stage = workflows.find(workflow, stageName).orElseThrow(() -> new ApiException(404,
-                "stage: workflow '" + workflow + "' has no stage '" + stageName + "'; see GET /api/workflows"));
+        StageConfig stage = stage(workflow, stageName);
         List<String> distinct = List.copyOf(new LinkedHashSet<>(ids));
         if (!caller.role().assignsAnywhere()) {
             workerMayAssign(stage, distinct);
@@ -97,7 +87,7 @@ public final class FileApi {
             throw new ApiException(e.status(), e.getMessage());
         }
         Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("assigned", new LinkedHashSet<>(ids).size());
+        answer.put("assigned", distinct.size());
         answer.put("workflow", workflow);
         answer.put("stage", stageName);
         return answer;
@@ -127,9 +117,8 @@ public final class FileApi {
         }
     }
 
-    public Map<String, Object> createKey(String body, Caller caller) {
+    public Map<String, Object> createKey(JsonNode request, Caller caller) {
         requireRole(caller, "manage API keys", Role.ADMIN);
-        JsonNode request = parse(body);
         List<String> problems = new ArrayList<>();
         String name = text(request, "name", problems);
         String roleText = text(request, "role", problems);
@@ -138,11 +127,12 @@ public final class FileApi {
         }
         Role role = Role.parse(roleText);
         if (role == null) {
-            throw new ApiException(400, "role: '" + roleText + "' is not a role; use admin, user, workforce_manager or worker");
+            throw new ApiException(400, "role: '" + ApiText.shown(roleText) + "' is not a role; use admin, user,"
+                                        + " workforce_manager or worker");
         }
-        if (!name.matches("[A-Za-z0-9._-]{1,100}") || keys.exists(name)) {
-            throw new ApiException(keys.exists(name) ? 409 : 400, "name: '" + name + "' " + (keys.exists(name)
-                    ? "is taken; revoke it or pick another name" : "must be 1-100 letters, digits, '.', '_' or '-'"));
+        requireKeyName(name);
+        if (keys.exists(name)) {
+            throw new ApiException(409, "name: '" + name + "' is taken; revoke it or pick another name");
         }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("name", name);
@@ -159,10 +149,18 @@ public final class FileApi {
 
     public Object revokeKey(String name, Caller caller) {
         requireRole(caller, "manage API keys", Role.ADMIN);
+        requireKeyName(name);
         if (!keys.revoke(name)) {
             throw new ApiException(404, "name: no active key '" + name + "'");
         }
         return Map.of("revoked", name);
+    }
+
+    /** Key names are what the key table holds: checked before any query, so a hostile name never reaches the database. */
+    private static void requireKeyName(String name) {
+        if (!KEY_NAME.matcher(name).matches()) {
+            throw new ApiException(400, "name: '" + ApiText.shown(name) + "' must be 1-100 letters, digits, '.', '_' or '-'");
+        }
     }
 
     private static void requireRole(Caller caller, String what, Role... allowed) {
@@ -173,10 +171,12 @@ public final class FileApi {
     }
 
     public Object file(String itemId, Caller caller) {
+        requireItemId("item_id", itemId);
         return queue.status(itemId).orElseThrow(() -> notFound(itemId));
     }
 
     public Object deliveries(String itemId, Caller caller) {
+        requireItemId("item_id", itemId);
         if (!files.exists(itemId)) {
             throw notFound(itemId);
         }
@@ -196,9 +196,8 @@ public final class FileApi {
      * Sends files through a webhook stage again, as a new visit (new delivery id, full budget): the files named, or every
      * file whose latest visit of the stage failed since a time.
      */
-    public Map<String, Object> redeliver(String body, Caller caller) {
+    public Map<String, Object> redeliver(JsonNode request, Caller caller) {
         requireRole(caller, "redeliver files", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
-        JsonNode request = parse(body);
         List<String> problems = new ArrayList<>();
         String workflow = text(request, "workflow", problems);
         String stageName = text(request, "stage", problems);
@@ -212,12 +211,17 @@ public final class FileApi {
                                         + " such as 2026-11-26T00:00:00Z), not both and not neither");
         }
         if (request.hasNonNull("file_ids")) {
-            if (!request.get("file_ids").isArray() || request.get("file_ids").isEmpty()) {
-                throw new ApiException(400, "file_ids: a non-empty list of item ids");
+            ids.addAll(itemIds(request.get("file_ids"), problems));
+            if (!problems.isEmpty()) {
+                throw new ApiException(400, String.join("; ", problems));
             }
-            request.get("file_ids").forEach(id -> ids.add(id.asText()));
         } else {
-            ids.addAll(queue.failedSince(stage.id(), instant(request.get("failed_since").asText(), "failed_since")));
+            JsonNode since = request.get("failed_since");
+            if (!since.isTextual()) {
+                throw new ApiException(400, "failed_since: must be an ISO-8601 UTC time as text, such as"
+                                            + " \"2026-11-26T00:00:00Z\"");
+            }
+            ids.addAll(queue.failedSince(stage.id(), instant(since.asText(), "failed_since")));
         }
         if (!ids.isEmpty()) {
             try {
@@ -247,16 +251,19 @@ public final class FileApi {
     }
 
     /** Stops the stage's sending on every instance; its files wait, assigned, until it is resumed. */
-    public Object pause(String workflow, String stageName, String body, Caller caller) {
+    public Object pause(String workflow, String stageName, JsonNode request, Caller caller) {
         requireRole(caller, "pause a stage", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
         StageConfig stage = webhookStage(workflow, stageName);
         String reason = null;
-        if (body != null && !body.isBlank()) {
-            JsonNode request = parse(body);
-            if (request.has("reason") && !request.get("reason").isTextual()) {
+        if (request != null && request.hasNonNull("reason")) {
+            if (!request.get("reason").isTextual()) {
                 throw new ApiException(400, "reason: must be text, e.g. {\"reason\": \"receiver maintenance until 14:00\"}");
             }
-            reason = request.hasNonNull("reason") ? truncate(request.get("reason").asText(), 500) : null;
+            reason = request.get("reason").asText();
+            String problem = ApiText.problem("reason", reason.replace('\n', ' ').replace('\t', ' '), MAX_REASON_CHARS, null);
+            if (problem != null) {
+                throw new ApiException(400, problem);
+            }
         }
         circuits.pause(stage, caller.name() + " (" + caller.role().name().toLowerCase() + ")", reason);
         return health(workflow, stageName, caller);
@@ -270,13 +277,18 @@ public final class FileApi {
         return health(workflow, stageName, caller);
     }
 
-    private static String truncate(String text, int max) {
-        return text.length() > max ? text.substring(0, max) : text;
+    /** The stage a request names; 404 with the workflow or the stage that does not exist. */
+    private StageConfig stage(String workflow, String stageName) {
+        if (!workflows.workflows().contains(workflow)) {
+            throw new ApiException(404, "workflow: no workflow '" + ApiText.shown(workflow) + "' is configured; see GET"
+                                        + " /api/workflows for the workflows and their stages");
+        }
+        return workflows.find(workflow, stageName).orElseThrow(() -> new ApiException(404,
+                "stage: workflow '" + workflow + "' has no stage '" + ApiText.shown(stageName) + "'; see GET /api/workflows"));
     }
 
     private StageConfig webhookStage(String workflow, String stageName) {
-        StageConfig stage = workflows.find(workflow, stageName).orElseThrow(() -> new ApiException(404,
-                "stage: workflow '" + workflow + "' has no stage '" + stageName + "'; see GET /api/workflows"));
+        StageConfig stage = stage(workflow, stageName);
         if (stage.type() != StageType.WEBHOOK) {
             throw new ApiException(400, "stage: '" + stageName + "' is " + stage.type().described()
                                         + "; deliveries belong to webhook stages");
@@ -288,8 +300,55 @@ public final class FileApi {
         try {
             return java.time.Instant.parse(text.trim());
         } catch (RuntimeException e) {
-            throw new ApiException(400, field + ": '" + text + "' is not an ISO-8601 UTC time such as 2026-11-26T00:00:00Z");
+            throw new ApiException(400, field + ": '" + ApiText.shown(text) + "' is not an ISO-8601 UTC time such as"
+                                        + " 2026-11-26T00:00:00Z");
         }
+    }
+
+    /**
+     * The item ids of a request, at most {@code webhook.api.max-ids-per-request}: each an id as the file table holds them
+     * (a UUID, at most 36 characters, no control characters), checked before any of them reaches a query.
+     */
+    private List<String> itemIds(JsonNode idsNode, List<String> problems) {
+        List<String> ids = new ArrayList<>();
+        if (idsNode == null || !idsNode.isArray() || idsNode.isEmpty()) {
+            problems.add("file_ids: required, a non-empty list of item ids");
+            return ids;
+        }
+        if (idsNode.size() > limits.maxIdsPerRequest()) {
+            problems.add("file_ids: " + idsNode.size() + " ids; at most " + limits.maxIdsPerRequest() + " per request ("
+                         + BundleSettings.ApiLimits.PREFIX + "max-ids-per-request); send them in several requests");
+            return ids;
+        }
+        for (int i = 0; i < idsNode.size(); i++) {
+            JsonNode id = idsNode.get(i);
+            if (!id.isTextual()) {
+                problems.add("file_ids[" + i + "]: every id must be text, got " + ApiText.shown(id.toString()));
+                return ids;
+            }
+            String problem = itemIdProblem("file_ids[" + i + "]", id.asText());
+            if (problem != null) {
+                problems.add(problem);
+                return ids;
+            }
+            ids.add(id.asText());
+        }
+        return ids;
+    }
+
+    private static void requireItemId(String field, String itemId) {
+        String problem = itemIdProblem(field, itemId);
+        if (problem != null) {
+            throw new ApiException(400, problem);
+        }
+    }
+
+    private static String itemIdProblem(String field, String itemId) {
+        if (itemId.isEmpty()) {
+            return field + ": empty; send an item id (a UUID)";
+        }
+        String problem = ApiText.problem(field, itemId, MAX_ITEM_ID_CHARS, null);
+        return problem == null ? null : problem.replace("(fixed)", "(an item id is a UUID)");
     }
 
     /** The configured workflows; Authorization values are never shown, only whether one is set. */
@@ -322,26 +381,11 @@ public final class FileApi {
         return Map.of("workflows", answer);
     }
 
-    private JsonNode parse(String body) {
-        if (body == null || body.isBlank()) {
-            throw new ApiException(400, "body: empty; send a JSON object");
-        }
-        try {
-            JsonNode node = json.readTree(body);
-            if (node == null || !node.isObject()) {
-                throw new ApiException(400, "body: must be a JSON object");
-            }
-            return node;
-        } catch (JsonProcessingException e) {
-            throw new ApiException(400, "body: not valid JSON (" + e.getOriginalMessage() + " at line "
-                                        + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
-        }
-    }
-
     private static String text(JsonNode node, String field, List<String> problems) {
         JsonNode value = node.get(field);
         if (value == null || !value.isTextual() || value.asText().isBlank()) {
-            problems.add(field + ": required text" + (value != null && !value.isTextual() ? ", got " + value : ""));
+            problems.add(field + ": required text"
+                         + (value != null && !value.isTextual() ? ", got " + ApiText.shown(value.toString()) : ""));
             return null;
         }
         return value.asText();

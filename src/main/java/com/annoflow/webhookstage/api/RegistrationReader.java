@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
+import com.annoflow.webhookstage.BundleSettings.ApiLimits;
 import com.annoflow.webhookstage.files.RegisteredFile;
 import com.annoflow.webhookstage.payload.AnnotationValidator;
 import com.annoflow.webhookstage.payload.WebhookPayload.Dataset;
@@ -25,13 +26,28 @@ final class RegistrationReader {
 
     private static final Set<String> SLOT_TYPES = Set.of("image", "video", "pdf", "dicom", "text", "audio");
 
+    /** The kinds of text a file carries, each with its cap. */
+    private enum Kind { NAME, PATH, URL }
+
+    private static final int MAX_PROBLEMS_SHOWN = 20;
+
     private final List<String> problems = new ArrayList<>();
+    private final ApiLimits limits;
+
+    RegistrationReader(ApiLimits limits) {
+        this.limits = limits;
+    }
 
     List<RegisteredFile> read(JsonNode body) {
         JsonNode files = body.has("files") ? body.get("files") : body.isObject() ? wrap(body) : null;
         if (files == null || !files.isArray() || files.isEmpty()) {
             throw new ApiException(400, "body: send {\"files\": [{\"item\": {...}, \"annotations\": [...]}]}"
                                         + " or a single {\"item\": {...}} with at least one file");
+        }
+        if (files.size() > limits.maxFilesPerRequest()) {
+            throw new ApiException(413, "files: " + files.size() + " files; at most " + limits.maxFilesPerRequest()
+                                        + " per request (" + ApiLimits.PREFIX + "max-files-per-request); register them in"
+                                        + " several requests");
         }
         List<RegisteredFile> result = new ArrayList<>();
         Set<String> ids = new HashSet<>();
@@ -43,9 +59,16 @@ final class RegistrationReader {
             result.add(file);
         }
         if (!problems.isEmpty()) {
-            throw new ApiException(400, String.join("; ", problems));
+            throw new ApiException(400, summary(problems));
         }
         return result;
+    }
+
+    /** The first problems, each at most 500 characters: a hostile request must not get a megabyte of message back. */
+    static String summary(List<String> problems) {
+        List<String> shown = problems.stream().limit(MAX_PROBLEMS_SHOWN).map(p -> ApiText.shown(p, 500)).toList();
+        return String.join("; ", shown) + (problems.size() > MAX_PROBLEMS_SHOWN
+                ? "; and " + (problems.size() - MAX_PROBLEMS_SHOWN) + " more problem(s)" : "");
     }
 
     private static JsonNode wrap(JsonNode single) {
@@ -59,29 +82,34 @@ final class RegistrationReader {
         }
         JsonNode item = file.get("item");
         String p = path + ".item";
-        String name = text(item, "name", p, true);
-        String filePath = text(item, "path", p, false);
+        String name = text(item, "name", p, true, Kind.NAME);
+        String filePath = text(item, "path", p, false, Kind.PATH);
         JsonNode info = item.path("source_info");
         String ip = p + ".source_info";
         if (!info.isObject()) {
             problems.add(ip + ": required, with team and dataset");
             return null;
         }
-        String itemId = text(info, "item_id", ip, false);
+        String itemId = text(info, "item_id", ip, false, Kind.NAME);
         if (itemId == null) {
             itemId = UUID.randomUUID().toString();
         } else if (!isUuid(itemId)) {
-            problems.add(ip + ".item_id: '" + itemId + "' must be a UUID, or leave it out to get one");
+            problems.add(ip + ".item_id: '" + ApiText.shown(itemId) + "' must be a UUID, or leave it out to get one");
         }
-        Team team = new Team(text(info.path("team"), "name", ip + ".team", true),
-                text(info.path("team"), "slug", ip + ".team", true));
-        Dataset dataset = new Dataset(text(info.path("dataset"), "name", ip + ".dataset", true),
-                text(info.path("dataset"), "slug", ip + ".dataset", true),
+        Team team = new Team(text(info.path("team"), "name", ip + ".team", true, Kind.NAME),
+                text(info.path("team"), "slug", ip + ".team", true, Kind.NAME));
+        Dataset dataset = new Dataset(text(info.path("dataset"), "name", ip + ".dataset", true, Kind.NAME),
+                text(info.path("dataset"), "slug", ip + ".dataset", true, Kind.NAME),
                 url(info.path("dataset"), "dataset_management_url", ip + ".dataset"));
         String workview = url(info, "workview_url", ip);
         List<Slot> slots = slots(item.get("slots"), p + ".slots");
 
         JsonNode annotations = file.get("annotations");
+        if (annotations != null && annotations.isArray() && annotations.size() > limits.maxAnnotationsPerFile()) {
+            problems.add(path + ".annotations: " + annotations.size() + " annotations; at most "
+                         + limits.maxAnnotationsPerFile() + " per file (" + ApiLimits.PREFIX + "max-annotations-per-file)");
+            return null;
+        }
         List<String> annotationProblems = AnnotationValidator.validate(annotations);
         annotationProblems.forEach(problem -> problems.add(path + "." + problem));
         List<String> bodies = new ArrayList<>();
@@ -104,9 +132,13 @@ final class RegistrationReader {
         for (int i = 0; i < slots.size(); i++) {
             JsonNode slot = slots.get(i);
             String sp = path + "[" + i + "]";
-            String type = text(slot, "type", sp, true);
+            if (!slot.isObject()) {
+                problems.add(sp + ": must be a slot object with slot_name and type");
+                continue;
+            }
+            String type = text(slot, "type", sp, true, Kind.NAME);
             if (type != null && !SLOT_TYPES.contains(type)) {
-                problems.add(sp + ".type: '" + type + "' is not a slot type; use one of " + SLOT_TYPES);
+                problems.add(sp + ".type: '" + ApiText.shown(type) + "' is not a slot type; use one of " + SLOT_TYPES);
             }
             List<SourceFile> sources = new ArrayList<>();
             JsonNode files = slot.get("source_files");
@@ -115,10 +147,15 @@ final class RegistrationReader {
             } else if (files != null) {
                 for (int f = 0; f < files.size(); f++) {
                     String fp = sp + ".source_files[" + f + "]";
-                    sources.add(new SourceFile(text(files.get(f), "file_name", fp, true), url(files.get(f), "url", fp)));
+                    if (!files.get(f).isObject()) {
+                        problems.add(fp + ": must be a {file_name, url} object");
+                        continue;
+                    }
+                    sources.add(new SourceFile(text(files.get(f), "file_name", fp, true, Kind.NAME),
+                            url(files.get(f), "url", fp)));
                 }
             }
-            result.add(new Slot(text(slot, "slot_name", sp, true), type, dimension(slot, "width", sp),
+            result.add(new Slot(text(slot, "slot_name", sp, true, Kind.NAME), type, dimension(slot, "width", sp),
                     dimension(slot, "height", sp), sources));
         }
         return result;
@@ -130,13 +167,14 @@ final class RegistrationReader {
             return null;
         }
         if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() <= 0) {
-            problems.add(path + "." + field + ": must be a positive whole number of pixels, got " + value);
+            problems.add(path + "." + field + ": must be a positive whole number of pixels, got "
+                         + ApiText.shown(value.toString()));
             return null;
         }
         return value.asInt();
     }
 
-    private String text(JsonNode node, String field, String path, boolean required) {
+    private String text(JsonNode node, String field, String path, boolean required, Kind kind) {
         JsonNode value = node.get(field);
         if (value == null || value.isNull() || value.isTextual() && value.asText().isBlank()) {
             if (required) {
@@ -148,11 +186,23 @@ final class RegistrationReader {
             problems.add(path + "." + field + ": must be text, got " + value.getNodeType().name().toLowerCase());
             return null;
         }
+        String problem = switch (kind) {
+            case NAME -> ApiText.problem(path + "." + field, value.asText(), limits.maxNameChars(),
+                    ApiLimits.PREFIX + "max-name-chars");
+            case PATH -> ApiText.problem(path + "." + field, value.asText(), limits.maxPathChars(),
+                    ApiLimits.PREFIX + "max-path-chars");
+            case URL -> ApiText.problem(path + "." + field, value.asText(), limits.maxUrlChars(),
+                    ApiLimits.PREFIX + "max-url-chars");
+        };
+        if (problem != null) {
+            problems.add(problem);
+            return null;
+        }
         return value.asText();
     }
 
     private String url(JsonNode node, String field, String path) {
-        String value = text(node, field, path, false);
+        String value = text(node, field, path, false, Kind.URL);
         if (value == null) {
             return null;
         }

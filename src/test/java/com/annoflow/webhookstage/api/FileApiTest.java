@@ -72,6 +72,26 @@ class FileApiTest {
         assertThat(count("file")).isEqualTo(filesBefore);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "unclosed object | {\"files\": [{\"item\": | 1 | 11",
+            "a bare word | {\"files\": nope} | 1 | 14",
+            "trailing garbage | {\"files\": []} ] | 1 | 16"
+    })
+    void malformedJsonIsAnsweredWithItsLineAndColumnAndNoParserInternals(String why, String body, int line, int column) {
+        String error = PayloadSchema.read(bundle.post("/api/files", body).body()).get("error").asText();
+        assertThat(error).startsWith("body: not valid JSON at line " + line + ", column ")
+                .doesNotContain("Source").doesNotContain("REDACTED").doesNotContain("StreamReadFeature")
+                .doesNotContain("com.fasterxml");
+    }
+
+    @Test
+    void aStageIsNamedWithTheRightArticleInMessages() {
+        assertThat(bundle.get("/api/workflows/flow/stages/annotate/health").body())
+                .contains("'annotate' is an annotate stage; deliveries belong to webhook stages");
+        assertThat(bundle.get("/api/workflows/flow/stages/dataset/health").body()).contains("'dataset' is a dataset stage");
+    }
+
     @Test
     void registeringAnIdTwiceIsAConflict() {
         String id = TestFiles.newId();
@@ -98,10 +118,12 @@ class FileApiTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "unknown stage | {\"workflow\": \"flow\", \"stage\": \"nope\", \"file_ids\": [\"%s\"]} | 404 | stage: workflow 'flow' has no stage 'nope'",
-            "unknown workflow | {\"workflow\": \"nope\", \"stage\": \"send\", \"file_ids\": [\"%s\"]} | 404 | stage: workflow 'nope' has no stage 'send'",
+            "unknown workflow | {\"workflow\": \"nope\", \"stage\": \"send\", \"file_ids\": [\"%s\"]} | 404 | workflow: no workflow 'nope' is configured; see GET /api/workflows",
             "malformed JSON | {\"workflow\": \"flow\", | 400 | body: not valid JSON",
             "ids not a list | {\"workflow\": \"flow\", \"stage\": \"send\", \"file_ids\": \"%s\"} | 400 | file_ids: required, a non-empty list",
-            "id not text | {\"workflow\": \"flow\", \"stage\": \"send\", \"file_ids\": [42]} | 400 | file_ids: every id must be text",
+            "id not text | {\"workflow\": \"flow\", \"stage\": \"send\", \"file_ids\": [42]} | 400 | file_ids[0]: every id must be text",
+            "id too long | {\"workflow\": \"flow\", \"stage\": \"send\", \"file_ids\": [\"%s-and-more-than-36-characters\"]} | 400 | file_ids[0]: is 64 characters long; at most 36 are accepted (an item id is a UUID)",
+            "id with a NUL | {\"workflow\": \"flow\", \"stage\": \"send\", \"file_ids\": [\"a\\u0000b\"]} | 400 | file_ids[0]: contains a NUL character",
             "stage not text | {\"workflow\": \"flow\", \"stage\": 7, \"file_ids\": [\"%s\"]} | 400 | stage: required text, got 7"
     })
     void aBadAssignmentIsRefusedWithAClearMessageAndChangesNothing(String why, String template, int status, String message) {

@@ -119,6 +119,10 @@ public final class BundleUnderTest implements AutoCloseable {
         return "http://127.0.0.1:" + managementPort + path;
     }
 
+    public int apiPort() {
+        return apiPort;
+    }
+
     public String apiUrl(String path) {
         return "http://127.0.0.1:" + apiPort + path;
     }

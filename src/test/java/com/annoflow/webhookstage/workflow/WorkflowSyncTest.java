@@ -69,7 +69,7 @@ class WorkflowSyncTest {
     void anInvalidWorkflowDefinitionStopsStartUpWithTheFieldNamed() {
         assertThatThrownBy(() -> new BundleUnderTest("src/test/resources/workflows/invalid.yaml").start()).rootCause()
                 .isInstanceOf(WorkflowDefinitionException.class)
-                .hasMessageContaining("workflow 'broken', stage 'hook': field 'url' = 'not a url' is not a valid URL (Illegal character in path); write an absolute http(s) URL");
+                .hasMessageContaining("workflow 'broken', stage 'hook': field 'url' is not a valid URL (Illegal character in path at character 4); write an absolute http(s) URL");
     }
 
     @Test
