@@ -12,6 +12,7 @@ import com.annoflow.webhookstage.api.HttpGuard;
 import com.annoflow.webhookstage.delivery.Attempts;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.delivery.Ping;
+import com.annoflow.webhookstage.delivery.Redaction;
 import com.annoflow.webhookstage.delivery.RetryPolicy;
 import com.annoflow.webhookstage.demo.DemoRoutes;
 import com.annoflow.webhookstage.endpointhealth.EndpointHealthRoutes;
@@ -162,8 +163,10 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         registry.bind("payloads", new PayloadBuilder(files, workflows, json));
         StageCircuits circuits = new StageCircuits(storage, workflows, clock, settings.endpointHealth(), meters);
         circuits.onPausedStagesChange(queue::pauseStages);
+        Redaction redaction = new Redaction();
         Attempts attempts = new Attempts(queue, deliveryLog, clock, settings.userAgent(),
-                settings.responseExcerptChars(), settings.retryAfterCap(), settings.maxPayloadBytes(), metrics, circuits);
+                settings.responseExcerptChars(), settings.retryAfterCap(), settings.maxPayloadBytes(), metrics, circuits,
+                redaction);
         registry.bind("attempts", attempts);
         registry.bind("retryPolicy", new RetryPolicy());
         registry.bind("claimScheduler", claimScheduler);
@@ -177,7 +180,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         }
         context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval(), settings.instanceId(), metrics));
         context.addRoutes(new QueueSummaryRoutes(queue, settings.queueSummaryInterval()));
-        Ping ping = new Ping(context, attempts, json);
+        Ping ping = new Ping(context, attempts, json, redaction);
         context.addRoutes(new EndpointHealthRoutes(circuits,
                 stage -> "DELIVERED".equals(ping.send(stage).get("outcome")), settings.endpointHealth().probeInterval()));
         context.addRoutes(new RetentionRoutes(new RetentionPurge(storage, clock, settings.retention()),

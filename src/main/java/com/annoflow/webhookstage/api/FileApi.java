@@ -15,6 +15,7 @@ import com.annoflow.webhookstage.delivery.Ping;
 import com.annoflow.webhookstage.endpointhealth.StageCircuits;
 import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.files.RegisteredFile;
+import com.annoflow.webhookstage.outbound.TargetUrls;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.AssignmentRefused;
 import com.annoflow.webhookstage.workflow.StageConfig;
@@ -364,7 +365,8 @@ public final class FileApi {
                         view.put("next", stage.next());
                     }
                     if (stage.type().isAutomated()) {
-                        view.put("url", DeliveryLog.loggableUrl(stage.url()));
+                        // the path and query can be the credential (a Zapier Catch Hook URL): admins only
+                        view.put("url", caller.role() == Role.ADMIN ? stage.url().toString() : TargetUrls.masked(stage.url()));
                         view.put("authorization", stage.hasAuthorization() ? "configured" : "none");
                         view.put("signing", stage.isSigned() ? stage.signingSecrets().size() + " secret(s)" : "none");
                         view.put("include_annotations", stage.includeAnnotations());

@@ -16,6 +16,7 @@ import com.annoflow.webhookstage.endpointhealth.StageCircuits;
 import com.annoflow.webhookstage.endpointhealth.StagePausedException;
 import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.outbound.BlockedTargetException;
+import com.annoflow.webhookstage.outbound.TargetUrls;
 import com.annoflow.webhookstage.payload.InvalidPayloadException;
 import com.annoflow.webhookstage.payload.PayloadTooLargeException;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
@@ -54,11 +55,13 @@ public final class Attempts {
     private final int maxPayloadBytes;
     private final WebhookMetrics metrics;
     private final StageCircuits circuits;
+    private final Redaction redaction;
     private final java.util.Map<Long, WebhookSigner> signers = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Attempts(AssignmentQueue queue, DeliveryLog log, Clock clock, String userAgent, int excerptChars,
-            Duration retryAfterCap, int maxPayloadBytes, WebhookMetrics metrics, StageCircuits circuits) {
+            Duration retryAfterCap, int maxPayloadBytes, WebhookMetrics metrics, StageCircuits circuits, Redaction redaction) {
         this.circuits = circuits;
+        this.redaction = redaction;
         this.queue = queue;
         this.log = log;
         this.clock = clock;
@@ -147,7 +150,7 @@ public final class Attempts {
             BlockedTargetException blocked = cause(unanswered, BlockedTargetException.class);
             AttemptOutcome outcome = blocked != null ? AttemptOutcome.BLOCKED
                     : isTimeout(unanswered) ? AttemptOutcome.TIMED_OUT : AttemptOutcome.UNREACHABLE;
-            String error = blocked != null ? "blocked: " + blocked.getMessage() : describe(unanswered, stage);
+            String error = redaction.redact(stage, blocked != null ? "blocked: " + blocked.getMessage() : describe(unanswered, stage));
             log.record(stage.id(), entry(visit, stage, attempt, outcome, null, durationMs, error, null));
             metrics.attempt(stage, outcome.name(), durationMs);
             circuits.attempted(stage, outcome, durationMs);
@@ -158,7 +161,7 @@ public final class Attempts {
 
         Message response = exchange.getMessage();
         int status = response.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
-        String excerpt = excerpt(response);
+        String excerpt = excerpt(response, stage);
         AttemptOutcome outcome = status >= 200 && status < 300 ? AttemptOutcome.DELIVERED
                 : status >= 400 && status < 500 && status != 408 && status != 429 ? AttemptOutcome.REJECTED
                 : AttemptOutcome.FAILED;
@@ -204,21 +207,25 @@ public final class Attempts {
         if (cause instanceof InvalidPayloadException) {
             AttemptOutcome outcome = cause instanceof PayloadTooLargeException ? AttemptOutcome.PAYLOAD_TOO_LARGE
                     : AttemptOutcome.INVALID_PAYLOAD;
-            log.record(stage.id(), entry(visit, stage, attempts + 1, outcome, null, 0, cause.getMessage(), null));
+            log.record(stage.id(), entry(visit, stage, attempts + 1, outcome, null, 0, redaction.redact(stage, cause.getMessage()), null));
             LOG.warn("file {} stage {}: {}", visit.itemId(), stage.qualifiedName(), cause.getMessage());
         }
         metrics.visitEnded(stage, "FAILED");
         exchange.setProperty(OUTCOME, "FAILED");
-        exchange.setProperty(OUTCOME_DETAIL, cause.getMessage() + " after " + attempts + " attempt(s)");
+        exchange.setProperty(OUTCOME_DETAIL, redaction.redact(stage, cause.getMessage()) + " after " + attempts + " attempt(s)");
     }
 
     private DeliveryAttempt entry(Visit visit, StageConfig stage, int attempt, AttemptOutcome outcome, Integer status,
             long durationMs, String error, String excerpt) {
         return new DeliveryAttempt(visit.itemId(), stage.workflow(), stage.name(), visit.deliveryId(), attempt,
-                DeliveryLog.loggableUrl(stage.url()), outcome, status, durationMs, error, excerpt, clock.instant());
+                TargetUrls.masked(stage.url()), outcome, status, durationMs, error, excerpt, clock.instant());
     }
 
-    private String excerpt(Message response) {
+    /**
+     * The first {@code webhook.response-excerpt-chars} characters of the answer, the stage's secrets taken out (a receiver
+     * may echo the request's headers); read a little further than the excerpt, so a secret across its end is found.
+     */
+    private String excerpt(Message response, StageConfig stage) {
         if (excerptChars == 0) {
             return null;
         }
@@ -230,9 +237,8 @@ public final class Attempts {
             if (in == null) {
                 return null;
             }
-            byte[] head = in.readNBytes(excerptChars * 4);
-            String text = new String(head, StandardCharsets.UTF_8);
-            return text.length() > excerptChars ? text.substring(0, excerptChars) : text;
+            byte[] head = in.readNBytes((excerptChars + redaction.longestSecret(stage)) * 4);
+            return redaction.redactAndCut(stage, new String(head, StandardCharsets.UTF_8), excerptChars);
         } catch (IOException e) {
             return null;
         }

@@ -1,11 +1,14 @@
 package com.annoflow.webhookstage.delivery;
 
-import java.net.URI;
 import java.util.List;
 
 import com.annoflow.webhookstage.storage.Storage;
 
-/** Every attempt, successful or not, with a bounded excerpt of the answer. Never holds headers or payloads. */
+/**
+ * Every attempt, successful or not, with a bounded excerpt of the answer. Never holds headers, payloads or a target's
+ * path and query (its URL is stored masked, {@code TargetUrls.masked}); excerpts and errors arrive with the stage's
+ * secrets taken out ({@link Redaction}).
+ */
 public final class DeliveryLog {
 
     private final Storage storage;
@@ -41,12 +44,6 @@ public final class DeliveryLog {
                     (Integer) rs.getObject("http_status"), rs.getLong("duration_ms"), rs.getString("error"),
                     rs.getString("response_excerpt"), Storage.instant(rs.getObject("attempted_at")));
         }, args);
-    }
-
-    /** Scheme, host, port and path only: query strings and user info often carry tokens. */
-    public static String loggableUrl(URI url) {
-        return url.getScheme() + "://" + url.getHost() + (url.getPort() >= 0 ? ":" + url.getPort() : "")
-               + (url.getRawPath() == null ? "" : url.getRawPath());
     }
 
     private static String cut(String text, int max) {

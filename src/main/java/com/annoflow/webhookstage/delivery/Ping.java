@@ -24,9 +24,11 @@ public final class Ping {
     private final Attempts attempts;
     private final ObjectMapper json;
     private final ProducerTemplate producer;
+    private final Redaction redaction;
 
-    public Ping(CamelContext context, Attempts attempts, ObjectMapper json) {
+    public Ping(CamelContext context, Attempts attempts, ObjectMapper json, Redaction redaction) {
         this.attempts = attempts;
+        this.redaction = redaction;
         this.json = json;
         this.producer = context.createProducerTemplate();
     }
@@ -49,14 +51,15 @@ public final class Ping {
         result.put("duration_ms", durationMs);
         if (answer.getException() != null) {
             result.put("outcome", "UNANSWERED");
-            result.put("error", answer.getException().getClass().getSimpleName() + ": " + answer.getException().getMessage());
+            result.put("error", redaction.redact(stage, answer.getException().getClass().getSimpleName() + ": "
+                                                        + answer.getException().getMessage()));
             return result;
         }
         int status = answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         result.put("outcome", status >= 200 && status < 300 ? "DELIVERED" : "FAILED");
         result.put("http_status", status);
         String body = answer.getMessage().getBody(String.class);
-        result.put("response_excerpt", body == null ? "" : body.length() > 500 ? body.substring(0, 500) : body);
+        result.put("response_excerpt", body == null ? "" : redaction.redactAndCut(stage, body, 500));
         return result;
     }
 }

@@ -21,13 +21,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Authorization header reaches the receiver of the stage that configures it, no other. No secret (Authorization
- * value, signing secret, API key, database password) ever reaches the logs (at DEBUG, on success and on failure) or
- * an API response.
+ * value, signing secret, API key, database password, a token in a target URL's path or query) ever reaches the logs
+ * (at DEBUG, on success and on failure) or an API response, even when a receiver echoes the request back.
  */
 class AuthorizationHeaderTest {
 
     private static final String SECRET = "Bearer sk-live-7f3a9c1e5b2d4f60";
     private static final String DB_PASSWORD = "pw-3e8d1c0a9b7f";
+    /** The auth stage's URL carries these, as a Zapier Catch Hook URL carries its credential (workflows/delivery.yaml). */
+    private static final String PATH_TOKEN = "tok-path-5e6f7a8b";
+    private static final String QUERY_TOKEN = "tok-query-9c0d1e2f";
+    private static final String AUTH_PATH = "/auth/" + PATH_TOKEN;
 
     private static Receiver receiver;
     private static BundleUnderTest bundle;
@@ -36,6 +40,8 @@ class AuthorizationHeaderTest {
     private static String rejected;
     private static String unauthenticated;
     private static String signed;
+    private static String echoed;
+    private static String workerKey;
 
     @BeforeAll
     static void deliverWithAndWithoutAuthorization() {
@@ -49,13 +55,22 @@ class AuthorizationHeaderTest {
         delivered = TestFiles.newId();
         rejected = TestFiles.newId();
         unauthenticated = TestFiles.newId();
-        receiver.wiremock().stubFor(post(urlPathEqualTo("/auth"))
+        echoed = TestFiles.newId();
+        receiver.wiremock().stubFor(post(urlPathEqualTo(AUTH_PATH))
                 .withRequestBody(matchingJsonPath("$.item.source_info.item_id", equalTo(rejected)))
                 .willReturn(aResponse().withStatus(401).withBody("{\"message\": \"Unauthorized\"}")));
-        for (String id : new String[] { delivered, rejected, unauthenticated }) {
+        // a receiver that echoes what it got: the Authorization header, the URL with its tokens, on 200 and on 500
+        String echo = "{\"you sent\": {\"authorization\": \"{{request.headers.Authorization}}\", \"url\": \"{{request.url}}\","
+                      + " \"again\": \"{{request.headers.Authorization}}\"}}";
+        receiver.wiremock().stubFor(post(urlPathEqualTo(AUTH_PATH))
+                .withRequestBody(matchingJsonPath("$.item.source_info.item_id", equalTo(echoed)))
+                .willReturn(aResponse().withStatus(200).withBody(echo).withTransformers("response-template")));
+        for (String id : new String[] { delivered, rejected, unauthenticated, echoed }) {
             bundle.post("/api/files", TestFiles.registration(id));
         }
-        bundle.post("/api/assignments", TestFiles.assignment("auth", "hook", delivered, rejected));
+        workerKey = com.annoflow.webhookstage.support.PayloadSchema.read(bundle.post("/api/keys",
+                "{\"name\": \"auth-worker\", \"role\": \"worker\"}").body()).get("key").asText();
+        bundle.post("/api/assignments", TestFiles.assignment("auth", "hook", delivered, rejected, echoed));
         bundle.post("/api/assignments", TestFiles.assignment("flow", "send", unauthenticated));
         signed = TestFiles.newId();
         bundle.post("/api/files", TestFiles.registration(signed));
@@ -65,7 +80,11 @@ class AuthorizationHeaderTest {
             assertThat(bundle.stageOf(rejected)).isEqualTo("auth/failed ASSIGNED");
             assertThat(bundle.stageOf(unauthenticated)).isEqualTo("flow/annotate ASSIGNED");
             assertThat(bundle.stageOf(signed)).isEqualTo("signed/complete ASSIGNED");
+            assertThat(bundle.stageOf(echoed)).isEqualTo("auth/complete ASSIGNED");
         });
+        // the echo really came back with the secrets in it, before the bundle stored an excerpt of it
+        assertThat(receiver.requestsFor(echoed)).singleElement()
+                .satisfies(r -> assertThat(r.getUrl()).contains(PATH_TOKEN).contains(QUERY_TOKEN));
     }
 
     @AfterAll
@@ -96,7 +115,29 @@ class AuthorizationHeaderTest {
                 .allSatisfy(line -> assertThat(line).doesNotContain("sk-live-7f3a9c1e5b2d4f60")
                         .doesNotContain(secretPart(BundleUnderTest.SIGNING_SECRET))
                         .doesNotContain(secretPart(BundleUnderTest.NEXT_SIGNING_SECRET))
-                        .doesNotContain(BundleUnderTest.ADMIN_KEY).doesNotContain(DB_PASSWORD));
+                        .doesNotContain(BundleUnderTest.ADMIN_KEY).doesNotContain(DB_PASSWORD)
+                        .doesNotContain(PATH_TOKEN).doesNotContain(QUERY_TOKEN));
+    }
+
+    @Test
+    void aReceiverThatEchoesTheRequestGetsNoSecretStoredOrShown() {
+        String deliveries = bundle.get("/api/files/" + echoed + "/deliveries").body();
+        assertThat(deliveries).contains("you sent").contains("[redacted]")
+                .doesNotContain("sk-live-7f3a9c1e5b2d4f60").doesNotContain(PATH_TOKEN).doesNotContain(QUERY_TOKEN);
+        assertThat(bundle.jdbc().queryForList("SELECT response_excerpt FROM delivery_attempt WHERE item_id = ?", String.class,
+                echoed)).singleElement().satisfies(excerpt -> assertThat(excerpt).contains("[redacted]")
+                .doesNotContain("sk-live").doesNotContain(PATH_TOKEN).doesNotContain(QUERY_TOKEN));
+    }
+
+    @Test
+    void aTargetsPathAndQueryAreShownMaskedToEveryoneButAnAdmin() {
+        String port = String.valueOf(receiver.wiremock().port());
+        assertThat(bundle.get("/api/workflows", workerKey).body()).contains("http://127.0.0.1:" + port + "/***")
+                .doesNotContain(PATH_TOKEN).doesNotContain(QUERY_TOKEN);
+        assertThat(bundle.get("/api/workflows").body()).contains(AUTH_PATH + "?token=" + QUERY_TOKEN);
+        assertThat(bundle.get("/api/files/" + delivered + "/deliveries").body())
+                .contains("\"url\":\"http://127.0.0.1:" + port + "/***\"").doesNotContain(PATH_TOKEN);
+        assertThat(bundle.get("/api/workflows/auth/stages/hook/deliveries", workerKey).body()).doesNotContain(PATH_TOKEN);
     }
 
     /** A secret without its well-known whsec_ prefix. */
@@ -110,7 +151,8 @@ class AuthorizationHeaderTest {
         assertThat(workflows).contains("\"authorization\":\"configured\"").doesNotContain("sk-live")
                 .contains("\"signing\":\"2 secret(s)\"").doesNotContain(secretPart(BundleUnderTest.SIGNING_SECRET));
         assertThat(bundle.get("/api/keys").body()).doesNotContain(BundleUnderTest.ADMIN_KEY);
-        assertThat(bundle.get("/api/files/" + rejected + "/deliveries").body()).contains("401").doesNotContain("sk-live");
+        assertThat(bundle.get("/api/files/" + rejected + "/deliveries").body()).contains("401").doesNotContain("sk-live")
+                .doesNotContain(PATH_TOKEN);
         assertThat(bundle.get("/api/files/" + rejected).body()).doesNotContain("sk-live");
     }
 }

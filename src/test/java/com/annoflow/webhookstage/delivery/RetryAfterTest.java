@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class RetryAfterTest {
 
     private final Clock clock = Clock.fixed(Instant.parse("2026-11-26T12:00:00Z"), ZoneOffset.UTC);
-    private final Attempts attempts = new Attempts(null, null, clock, "test", 0, Duration.ofSeconds(60), 1000, null, null);
+    private final Attempts attempts = new Attempts(null, null, clock, "test", 0, Duration.ofSeconds(60), 1000, null, null,
+            new Redaction());
 
     @Test
     void secondsAreTakenAsTheDelay() {

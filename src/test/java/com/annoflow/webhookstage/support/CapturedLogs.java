@@ -24,6 +24,11 @@ public final class CapturedLogs implements AutoCloseable {
     private final Level previousRootLevel;
 
     public CapturedLogs() {
+        this(Level.DEBUG);
+    }
+
+    /** Lines at {@code level} and above; the root level is lowered to it (or raised, for a quieter test). */
+    public CapturedLogs(Level level) {
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         Configuration config = context.getConfiguration();
         appender = new AbstractAppender("captured", null, null, true, Property.EMPTY_ARRAY) {
@@ -42,8 +47,8 @@ public final class CapturedLogs implements AutoCloseable {
         appender.start();
         config.addAppender(appender);
         previousRootLevel = config.getRootLogger().getLevel();
-        config.getRootLogger().addAppender(appender, Level.DEBUG, null);
-        config.getRootLogger().setLevel(Level.DEBUG);
+        config.getRootLogger().addAppender(appender, level, null);
+        config.getRootLogger().setLevel(level);
         context.updateLoggers();
     }
 
