@@ -11,43 +11,58 @@ import java.util.Locale;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-/** What the schema's later changesets do to a database an earlier version of the bundle left behind. */
+/**
+ * What the schema's later changesets do to a database an earlier version of the bundle left behind: a bundle starts,
+ * stops, the database is given rows as an earlier version wrote them (and forgets changeset 12), and a bundle starts
+ * on it again.
+ */
 class SchemaUpgradeTest {
+
+    private static TestDatabase database;
+    private static Receiver receiver;
+    private static BundleUnderTest upgraded;
+
+    @BeforeAll
+    static void upgradeADatabaseAnEarlierVersionLeft() {
+        database = TestDatabase.durable();
+        receiver = new Receiver().start();
+        BundleUnderTest.forDeliveryTests(receiver, database).start().close();
+        JdbcTemplate jdbc = database.jdbc();
+        long stage = jdbc.queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'", Long.class);
+        // as the delivery log stored a target before: scheme, host, port and the whole path
+        for (String[] row : new String[][] { { "old", "https://hooks.example.org/hooks/catch/123/tok-9f8e/" },
+                { "root", "https://hooks.example.org/" } }) {
+            jdbc.update("INSERT INTO delivery_attempt (item_id, stage_id, delivery_id, attempt, url, outcome, duration_ms,"
+                        + " attempted_at) VALUES (?, ?, ?, 1, ?, 'DELIVERED', 5, ?)", row[0], stage, "msg_" + row[0], row[1],
+                    Storage.utc(Instant.now()));
+        }
+        jdbc.update("DELETE FROM databasechangelog WHERE id LIKE '12-mask-stored-target-paths%'");
+        upgraded = BundleUnderTest.forDeliveryTests(receiver, database).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        upgraded.close();
+        receiver.close();
+    }
 
     @Test
     void aDeliveryLogRowWrittenBeforeShowsItsTargetMaskedAfterTheUpgrade() {
-        TestDatabase database = TestDatabase.durable();
-        try (Receiver receiver = new Receiver().start()) {
-            BundleUnderTest.forDeliveryTests(receiver, database).start().close();
-            JdbcTemplate jdbc = database.jdbc();
-            long stage = jdbc.queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'", Long.class);
-            // as the delivery log stored it before: scheme, host, port and the whole path
-            jdbc.update("INSERT INTO delivery_attempt (item_id, stage_id, delivery_id, attempt, url, outcome, duration_ms,"
-                        + " attempted_at) VALUES ('old', ?, 'msg_old', 1, 'https://hooks.example.org/hooks/catch/123/tok-9f8e/',"
-                        + " 'DELIVERED', 5, ?)", stage, Storage.utc(Instant.now()));
-            jdbc.update("INSERT INTO delivery_attempt (item_id, stage_id, delivery_id, attempt, url, outcome, duration_ms,"
-                        + " attempted_at) VALUES ('root', ?, 'msg_root', 1, 'https://hooks.example.org/', 'DELIVERED', 5, ?)",
-                    stage, Storage.utc(Instant.now()));
-            jdbc.update("DELETE FROM databasechangelog WHERE id LIKE '12-mask-stored-target-paths%'");
-
-            BundleUnderTest.forDeliveryTests(receiver, database).start().close();
-
-            assertThat(jdbc.queryForObject("SELECT url FROM delivery_attempt WHERE item_id = 'old'", String.class))
-                    .isEqualTo("https://hooks.example.org/***");
-            assertThat(jdbc.queryForObject("SELECT url FROM delivery_attempt WHERE item_id = 'root'", String.class))
-                    .isEqualTo("https://hooks.example.org/");
-        }
+        JdbcTemplate jdbc = database.jdbc();
+        assertThat(jdbc.queryForObject("SELECT url FROM delivery_attempt WHERE item_id = 'old'", String.class))
+                .isEqualTo("https://hooks.example.org/***");
+        assertThat(jdbc.queryForObject("SELECT url FROM delivery_attempt WHERE item_id = 'root'", String.class))
+                .isEqualTo("https://hooks.example.org/");
     }
 
     @Test
     void columnsWidenedForTheApiCapsAreStillRequired() throws Exception {
-        TestDatabase database = TestDatabase.fresh();
-        try (Receiver receiver = new Receiver().start();
-                BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver, database).start();
-                Connection connection = database.jdbc().getDataSource().getConnection()) {
+        try (Connection connection = database.jdbc().getDataSource().getConnection()) {
             DatabaseMetaData meta = connection.getMetaData();
             assertThat(column(meta, "file", "name")).isEqualTo("1000 NO");
             assertThat(column(meta, "file", "team_slug")).isEqualTo("1000 NO");
