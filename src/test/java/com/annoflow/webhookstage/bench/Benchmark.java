@@ -114,6 +114,10 @@ public final class Benchmark {
     }
 
     private void runOn(String database) throws Exception {
+        if (database.equals("hsqldb-embedded")) {
+            new EmbeddedRuns().run();
+            return;
+        }
         String url;
         org.hsqldb.server.Server hsqldb = null;
         if (database.equals("hsqldb")) {
@@ -789,6 +793,174 @@ public final class Benchmark {
         return file;
     }
 
+    /**
+     * The embedded default as {@code mvn compile camel:run} runs it: an HSQLDB file database inside the bundle's JVM,
+     * the bundle's own settings (config/application.properties), every commit synced to disk. Nothing else can open
+     * that database while the bundle runs, so there is no raw baseline here: files are registered and assigned through
+     * the API, progress is read from /observe/metrics, and each run's end from the database once the bundle has stopped.
+     * Durable commits are set against HSQLDB's own default (a sync every 500 ms, which a crash undid), in alternating
+     * rounds, each round a fresh bundle JVM with one warm-up pass before the measured one.
+     */
+    private final class EmbeddedRuns {
+
+        private final Path dir = DIR.resolve("embedded");
+
+        void run() throws Exception {
+            deleteRecursively(dir);
+            Path workflow = writeWorkflow();
+            Map<String, String> urls = new java.util.LinkedHashMap<>();
+            urls.put("durable", "jdbc:hsqldb:file:" + dir.resolve("durable").toAbsolutePath()
+                                + "/webhook-stage;shutdown=true;hsqldb.write_delay=false");
+            urls.put("delayed", "jdbc:hsqldb:file:" + dir.resolve("delayed").toAbsolutePath()
+                                + "/webhook-stage;shutdown=true;hsqldb.write_delay=true");
+            Map<String, List<String>> filesOf = new HashMap<>();
+            Map<String, List<Double>> plainRates = new java.util.LinkedHashMap<>();
+            Map<String, List<Double>> failingRates = new java.util.LinkedHashMap<>();
+            Map<String, List<Double>> cpuPerDelivery = new java.util.LinkedHashMap<>();
+            Map<String, Long> rss = new HashMap<>();
+            for (int round = 1; round <= RUNS; round++) {
+                for (String mode : urls.keySet()) {
+                    bundleDatabase = "hsqldb-embedded-" + mode;
+                    bundleUrl = urls.get(mode);
+                    bundleUser = "SA";
+                    bundleWorkflow = workflow;
+                    camelRunDefaults = true;
+                    ensureBundle();
+                    try {
+                        List<String> files = filesOf.computeIfAbsent(mode, m -> registerThroughTheApi(FILES));
+                        pass(files, false); // warm-up, not counted
+                        double[] before = cpuSnapshot();
+                        Instant plainFrom = pass(files, false);
+                        double[] after = cpuSnapshot();
+                        Instant failingFrom = pass(files, true);
+                        rss.merge(mode, peakRssKb(bundle), Math::max);
+                        stopBundle();
+                        plainRates.computeIfAbsent(mode, m -> new ArrayList<>()).add(rate(files.size(), plainFrom, failingFrom));
+                        failingRates.computeIfAbsent(mode, m -> new ArrayList<>()).add(rate(files.size(), failingFrom, null));
+                        cpuPerDelivery.computeIfAbsent(mode, m -> new ArrayList<>())
+                                .add((after[0] - before[0]) * 1000 / files.size());
+                        System.out.printf(Locale.ROOT, "hsqldb-embedded %s round %d: %.0f/s, 20%% failing %.0f/s%n", mode,
+                                round, last(plainRates.get(mode)), last(failingRates.get(mode)));
+                    } finally {
+                        stopBundle();
+                        camelRunDefaults = false;
+                    }
+                }
+            }
+            line("");
+            line("## hsqldb-embedded (HSQLDB file database inside the bundle's JVM, the bundle's own settings, as"
+                 + " mvn compile camel:run runs it)");
+            line("");
+            line("webhook.concurrency, claim batch, poll interval and pool as in config/application.properties; no raw"
+                 + " baseline (nothing else can open the database); each round a fresh bundle JVM, one uncounted pass first.");
+            line("");
+            line("| measure | median | min–max | runs |");
+            line("|---|---|---|---|");
+            line(row("durable commits (the default), " + FILES + " files, deliveries/s", plainRates.get("durable")));
+            line(row("HSQLDB's write delay (500 ms), " + FILES + " files, deliveries/s", plainRates.get("delayed")));
+            line(rowRatio("durable ÷ write delay (same round)", ratios(plainRates.get("durable"), plainRates.get("delayed"))));
+            line(row("durable commits, 20% of first attempts answered 500, deliveries/s", failingRates.get("durable")));
+            line(row("write delay, 20% of first attempts answered 500, deliveries/s", failingRates.get("delayed")));
+            line(rowRatio("… durable ÷ write delay (same round)",
+                    ratios(failingRates.get("durable"), failingRates.get("delayed"))));
+            line(rowRatio("bundle JVM CPU ms per delivery (database included), durable", cpuPerDelivery.get("durable")));
+            line(rowRatio("bundle JVM CPU ms per delivery (database included), write delay", cpuPerDelivery.get("delayed")));
+            line("| bundle peak RSS (VmHWM, database in its heap, " + RUNS * 3 + " passes of history), MB, durable / write delay | "
+                 + rss.get("durable") / 1024 + " / " + rss.get("delayed") / 1024 + " | | |");
+        }
+
+        /** Assigns the files to the webhook stage through the API and waits until the metrics count them delivered. */
+        private Instant pass(List<String> files, boolean failFirst) throws Exception {
+            api("POST", "/api/assignments", assignment("dataset", files));
+            resetReceiver(failFirst);
+            double before = delivered();
+            api("POST", "/api/assignments", assignment("hook", files));
+            Instant assigned = Instant.now();
+            long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+            while (delivered() < before + files.size()) {
+                if (System.nanoTime() > deadline || !bundle.isAlive()) {
+                    throw new IllegalStateException("bundle did not deliver " + files.size() + " files within " + RUN_LIMIT
+                                                    + "; see " + DIR.resolve("bundle-" + bundleDatabase + ".log"));
+                }
+                Thread.sleep(PROGRESS_CHECK_MILLIS);
+            }
+            return assigned;
+        }
+
+        /** Files per second from the assignment's answer to the last delivery after it (before {@code until}), read from
+         * the database the stopped bundle left. */
+        private double rate(int files, Instant from, Instant until) throws Exception {
+            try (Connection connection = DriverManager.getConnection(bundleUrl, "SA", "")) {
+                JdbcTemplate jdbc = new JdbcTemplate(new org.springframework.jdbc.datasource.SingleConnectionDataSource(connection, true));
+                java.sql.Timestamp last = jdbc.queryForObject("SELECT MAX(moved_at) FROM stage_transition WHERE reason = 'DELIVERED'"
+                                                              + " AND moved_at > ? AND moved_at < ?", java.sql.Timestamp.class,
+                        java.sql.Timestamp.from(from), java.sql.Timestamp.from(until == null ? Instant.now() : until));
+                jdbc.execute("SHUTDOWN");
+                return files / (Duration.between(from, last.toInstant()).toNanos() / 1e9);
+            }
+        }
+
+        private List<String> registerThroughTheApi(int count) {
+            List<String> ids = new ArrayList<>(count);
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            try {
+                for (int from = 0; from < count; from += 500) {
+                    List<Map<String, Object>> batch = new ArrayList<>();
+                    for (int i = from; i < Math.min(count, from + 500); i++) {
+                        String id = UUID.randomUUID().toString();
+                        ids.add(id);
+                        batch.add(Map.of("item", file(id, "plain-" + i, 0).item()));
+                    }
+                    api("POST", "/api/files", json.writeValueAsString(Map.of("files", batch)));
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("registering through the API failed", e);
+            }
+            return ids;
+        }
+
+        private String assignment(String stage, List<String> files) {
+            return "{\"workflow\": \"bench\", \"stage\": \"" + stage + "\", \"file_ids\": [\"" + String.join("\", \"", files) + "\"]}";
+        }
+
+        private void api(String method, String path, String body) throws Exception {
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
+                    .timeout(Duration.ofMinutes(2)).header("Authorization", "Bearer bench-admin-key")
+                    .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (answer.statusCode() >= 300) {
+                throw new IllegalStateException(method + " " + path + " answered " + answer.statusCode() + ": " + answer.body());
+            }
+        }
+
+        /** Visits of bench/hook delivered since the bundle started, from its Prometheus metrics. */
+        private double delivered() throws Exception {
+            double sum = 0;
+            for (String metric : get("http://127.0.0.1:" + managementPort + "/observe/metrics").split("\n")) {
+                if (metric.startsWith("webhook_deliveries_total{") && metric.contains("outcome=\"DELIVERED\"")
+                    && metric.contains("workflow=\"bench\"")) {
+                    sum += Double.parseDouble(metric.substring(metric.lastIndexOf(' ') + 1));
+                }
+            }
+            return sum;
+        }
+
+        private List<Double> ratios(List<Double> a, List<Double> b) {
+            List<Double> ratios = new ArrayList<>();
+            for (int i = 0; i < a.size(); i++) {
+                ratios.add(b.get(i) == 0 ? 0 : a.get(i) / b.get(i));
+            }
+            return ratios;
+        }
+
+        private double last(List<Double> values) {
+            return values.get(values.size() - 1);
+        }
+    }
+
+    /** Start the bundle with its own defaults (config/application.properties), as mvn compile camel:run does. */
+    private boolean camelRunDefaults;
+
     private void startBundle(String database, String url, String user, Path workflow) throws Exception {
         bundleDatabase = database;
         bundleUrl = url;
@@ -804,13 +976,20 @@ public final class Benchmark {
         managementPort = freePort();
         String classpath = "target/classes" + File.pathSeparator
                            + Files.readString(Path.of("target", "bundle-classpath.txt")).trim();
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx" + System.getProperty("bench.bundle-heap", "256m"),
+        List<String> command = new ArrayList<>(List.of(java(),
+                // the embedded database lives in the bundle's heap: as under camel:run, the JVM's default heap then
+                "-Xmx" + System.getProperty("bench.bundle-heap", camelRunDefaults ? "6g" : "256m"),
                 "-Dwebhook.workflow-file=" + bundleWorkflow, "-Dwebhook.db.url=" + bundleUrl, "-Dwebhook.db.user=" + bundleUser,
                 "-Dwebhook.db.password=", "-Dwebhook.demo.enabled=false", "-Dwebhook.ssrf.allow=127.0.0.1",
                 "-Dwebhook.api.admin-key=bench-admin-key", "-Dcamel.server.port=" + (apiPort = freePort()),
-                "-Dcamel.management.port=" + managementPort, "-Dwebhook.concurrency=" + CONCURRENCY,
-                "-Dwebhook.claim-batch-size=100",
-                "-Dwebhook.max-in-flight=" + Math.max(200, CONCURRENCY * 8)));
+                "-Dcamel.management.port=" + managementPort));
+        if (camelRunDefaults) {
+            // one assignment request for every file of a run
+            command.add("-Dwebhook.api.max-ids-per-request=" + Math.max(10_000, FILES));
+        } else {
+            command.addAll(List.of("-Dwebhook.concurrency=" + CONCURRENCY, "-Dwebhook.claim-batch-size=100",
+                    "-Dwebhook.max-in-flight=" + Math.max(200, CONCURRENCY * 8)));
+        }
         for (String option : System.getProperty("bench.bundle-options", "").split(",")) {
             if (!option.isBlank()) {
                 command.add("-D" + option.trim());
