@@ -15,9 +15,9 @@ final class ApiText {
 
     /**
      * Why {@code value} cannot be stored as the field {@code path}, or null when it can: control characters, unpaired
-     * surrogates, more than {@code max} characters (the cap named by {@code property}).
+     * surrogates, more than {@code max} characters ({@code cap}: the property that sets it, or why it is what it is).
      */
-    static String problem(String path, String value, int max, String property) {
+    static String problem(String path, String value, int max, String cap) {
         int controls = firstControl(value);
         if (controls >= 0) {
             return path + ": contains the control character U+" + String.format("%04X", (int) value.charAt(controls))
@@ -29,8 +29,7 @@ final class ApiText {
         }
         int length = value.codePointCount(0, value.length());
         if (length > max) {
-            return path + ": is " + length + " characters long; at most " + max + " are accepted ("
-                   + (property == null ? "fixed" : property) + ")";
+            return path + ": is " + length + " characters long; at most " + max + " are accepted (" + cap + ")";
         }
         return null;
     }

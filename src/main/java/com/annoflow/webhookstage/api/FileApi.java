@@ -261,7 +261,8 @@ public final class FileApi {
                 throw new ApiException(400, "reason: must be text, e.g. {\"reason\": \"receiver maintenance until 14:00\"}");
             }
             reason = request.get("reason").asText();
-            String problem = ApiText.problem("reason", reason.replace('\n', ' ').replace('\t', ' '), MAX_REASON_CHARS, null);
+            String problem = ApiText.problem("reason", reason.replace('\n', ' ').replace('\t', ' '), MAX_REASON_CHARS,
+                    "a pause's reason");
             if (problem != null) {
                 throw new ApiException(400, problem);
             }
@@ -348,8 +349,7 @@ public final class FileApi {
         if (itemId.isEmpty()) {
             return field + ": empty; send an item id (a UUID)";
         }
-        String problem = ApiText.problem(field, itemId, MAX_ITEM_ID_CHARS, null);
-        return problem == null ? null : problem.replace("(fixed)", "(an item id is a UUID)");
+        return ApiText.problem(field, itemId, MAX_ITEM_ID_CHARS, "an item id is a UUID");
     }
 
     /** The configured workflows; Authorization values are never shown, only whether one is set. */

@@ -37,15 +37,7 @@ public final class FileCatalog {
 
     /** The ids among {@code itemIds} that are registered already, in one query. */
     public List<String> existing(List<String> itemIds) {
-        var named = new org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate(storage.jdbc());
-        List<String> found = new ArrayList<>();
-        // 1,000 at a time: the JDBC drivers refuse statements with more than 65,535 parameters
-        for (int from = 0; from < itemIds.size(); from += 1000) {
-            found.addAll(named.queryForList("SELECT item_id FROM file WHERE item_id IN (:ids)",
-                    new org.springframework.jdbc.core.namedparam.MapSqlParameterSource("ids",
-                            itemIds.subList(from, Math.min(itemIds.size(), from + 1000))), String.class));
-        }
-        return found;
+        return storage.inChunks(itemIds, "SELECT item_id FROM file WHERE item_id IN (:ids)");
     }
 
     private void insert(RegisteredFile file) {

@@ -373,13 +373,14 @@ public final class AssignmentQueue {
         Instant now = clock.instant();
         storage.transactions().executeWithoutResult(tx -> {
             java.util.Set<String> known = new java.util.HashSet<>(
-                    inChunks(itemIds, "SELECT item_id FROM file WHERE item_id IN (:ids)"));
+                    storage.inChunks(itemIds, "SELECT item_id FROM file WHERE item_id IN (:ids)"));
             List<String> unknown = itemIds.stream().filter(id -> !known.contains(id)).toList();
             if (!unknown.isEmpty()) {
                 throw new AssignmentRefused(404, "file_ids: no registered file has the id(s) " + shortList(unknown)
                                                  + "; register them first with POST /api/files");
             }
-            List<String> sending = inChunks(itemIds, "SELECT item_id FROM assignment WHERE status = 'SENDING' AND item_id IN (:ids)");
+            List<String> sending = storage.inChunks(itemIds,
+                    "SELECT item_id FROM assignment WHERE status = 'SENDING' AND item_id IN (:ids)");
             if (!sending.isEmpty()) {
                 throw new AssignmentRefused(409, "file_ids: " + shortList(sending) + " are being delivered right now;"
                                                  + " assign them again once their delivery has ended");
@@ -402,20 +403,6 @@ public final class AssignmentQueue {
             }
         });
         LOG.info("{} file(s) assigned to {} by {}", itemIds.size(), target.qualifiedName(), assignedBy);
-    }
-
-    /**
-     * The ids among {@code itemIds} that {@code sql} (with {@code IN (:ids)}) returns, 1,000 at a time: one statement
-     * for 65,536 ids exceeded the JDBC drivers' parameter limit.
-     */
-    private List<String> inChunks(List<String> itemIds, String sql) {
-        NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(storage.jdbc());
-        List<String> found = new ArrayList<>();
-        for (int from = 0; from < itemIds.size(); from += 1000) {
-            found.addAll(named.queryForList(sql, new MapSqlParameterSource("ids",
-                    itemIds.subList(from, Math.min(itemIds.size(), from + 1000))), String.class));
-        }
-        return found;
     }
 
     /** At most 20 ids, for a message. */
