@@ -84,8 +84,11 @@ final class ApiInput {
                                      + " carry (" + ApiLimits.PREFIX + "max-request-bytes); send fewer files per request");
     }
 
-    /** application/json, in UTF-8 (RFC 8259); anything else is refused before the body is read as text. */
-    private static void acceptContentType(String contentType) {
+    /**
+     * application/json, in UTF-8 (RFC 8259); anything else is refused. HttpGuard applies this before the server reads
+     * a body (a multipart body would otherwise be streamed to disk as uploads), and {@link #object} again.
+     */
+    static void acceptContentType(String contentType) {
         if (contentType == null || contentType.isBlank()) {
             return;
         }

@@ -15,8 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Rules for the HTTP server itself, before a request reaches a route: a body framed by anything but one
- * {@code Content-Length} or {@code Transfer-Encoding: chunked} alone is answered 400, a request whose body has not fully arrived
+ * Rules for the HTTP server itself, before a request reaches a route or its body is read: a body framed by anything
+ * but one {@code Content-Length} or {@code Transfer-Encoding: chunked} alone is answered 400, an API body that is not
+ * JSON in UTF-8 is answered 415 (the server's body handler would stream a multipart body to disk as uploads), a
+ * request whose body has not fully arrived
  * {@code webhook.api.read-timeout} after its headers is answered 408 and its connection closed (a request that said
  * {@code Transfer-Encoding: chunked} and {@code Content-Length} and then sent a plain body, or a short body, used to
  * hold its connection for ever), and a body over {@code webhook.api.max-request-bytes} (refused by the server's body
@@ -68,6 +70,14 @@ public final class HttpGuard {
                                  + " request; frame the body with one Content-Length, or with Transfer-Encoding: chunked alone");
             return;
         }
+        if (request.path().startsWith("/api/") && (transferEncoding != null || hasBody(request))) {
+            try {
+                ApiInput.acceptContentType(request.getHeader("Content-Type"));
+            } catch (ApiException refused) {
+                refuse(routing, refused.status(), refused.getMessage());
+                return;
+            }
+        }
         if (!request.isEnded()) {
             long millis = limits.readTimeout().toMillis();
             long timer = routing.vertx().setTimer(millis, id -> {
@@ -82,6 +92,11 @@ public final class HttpGuard {
             routing.addEndHandler(done -> routing.vertx().cancelTimer(timer));
         }
         routing.next();
+    }
+
+    private static boolean hasBody(HttpServerRequest request) {
+        String length = request.getHeader("Content-Length");
+        return length != null && !length.trim().equals("0");
     }
 
     /** Answers and closes the connection: what is still on it cannot be read as the next request. */
