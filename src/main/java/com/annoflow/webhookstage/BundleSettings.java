@@ -4,7 +4,10 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+
+import com.annoflow.webhookstage.workflow.RetrySchedule;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -21,15 +24,17 @@ public record BundleSettings(
         String dbPassword,
         int dbPoolSize,
         int claimBatchSize,
+        Duration pollInterval,
         int concurrency,
         int maxInFlight,
         Duration leaseDuration,
         Duration leaseRecoveryInterval,
         Duration queueSummaryInterval,
         int defaultRetries,
+        List<Duration> retrySchedule,
         Duration defaultTimeout,
-        Duration maxBackoffDelay,
         Duration retryAfterCap,
+        int maxConcurrencyPerStage,
         int responseExcerptChars,
         int maxPayloadBytes,
         String instanceId,
@@ -58,7 +63,7 @@ public record BundleSettings(
 
     /** When a stage stops sending: failure rate (percent) of the attempts in a sliding window, and how often to probe. */
     public record EndpointHealth(boolean enabled, int failureRatePercent, Duration window, int minimumAttempts,
-            Duration probeInterval) {
+            int consecutiveFailures, Duration probeInterval) {
     }
 
     /** How long delivery-log and transition rows are kept, how often the purge runs, and how many rows per statement. */
@@ -66,6 +71,15 @@ public record BundleSettings(
     }
 
     public static final String PREFIX = "webhook.";
+    /** Svix's first five waits (docs/design.md): a receiver may be down for hours before a file fails. */
+    public static final String DEFAULT_RETRY_SCHEDULE = "5s, 5m, 30m, 2h, 5h";
+    /** The margin a lease keeps over an attempt's timeout: the statements around the request. */
+    public static final Duration LEASE_MARGIN = Duration.ofSeconds(1);
+    /** Properties that are gone, and what replaced them. */
+    private static final Map<String, String> REPLACED = Map.of(
+            "backoff.initial-delay", "webhook.retry-schedule (the waits between attempts, e.g. 5s, 5m, 30m, 2h, 5h)",
+            "backoff.multiplier", "webhook.retry-schedule (the waits between attempts, e.g. 5s, 5m, 30m, 2h, 5h)",
+            "backoff.max-delay", "webhook.retry-schedule (the waits between attempts, e.g. 5s, 5m, 30m, 2h, 5h)");
     /** The embedded default; config/application.properties says the same. Every commit is synced to disk (see Storage). */
     public static final String DEFAULT_DB_URL = "jdbc:hsqldb:file:data/webhook-stage;shutdown=true;hsqldb.write_delay=false";
 
@@ -79,6 +93,7 @@ public record BundleSettings(
 
     public static BundleSettings from(CamelContext context) {
         Reader r = new Reader(context.getPropertiesComponent());
+        int concurrency = r.integer("concurrency", 8, 1, 500);
         BundleSettings s = new BundleSettings(
                 r.text("workflow-file", "config/workflow.yaml"),
                 r.text("db.url", DEFAULT_DB_URL),
@@ -86,15 +101,18 @@ public record BundleSettings(
                 r.text("db.password", ""),
                 r.integer("db.pool-size", 10, 1, 200),
                 r.integer("claim-batch-size", 50, 1, 1000),
-                r.integer("concurrency", 8, 1, 500),
+                // whole milliseconds: the form the claim route's scheduler reads
+                Duration.ofMillis(r.integer("poll-interval", 1000, 10, 3_600_000)),
+                concurrency,
                 r.integer("max-in-flight", 200, 1, 100_000),
-                r.duration("lease-duration", "2m"),
+                r.duration("lease-duration", "5m"),
                 r.duration("lease-recovery-interval", "10s"),
                 r.duration("queue-summary-interval", "30s"),
-                r.integer("retries", 5, 0, 50),
+                r.integer("retries", 5, 0, RetrySchedule.MOST_RETRIES),
+                r.schedule("retry-schedule", DEFAULT_RETRY_SCHEDULE),
                 r.duration("timeout", "10s"),
-                Duration.ofMillis(r.millis("backoff.max-delay", 60_000)),
-                r.duration("retry-after.max", "60s"),
+                r.duration("retry-after.max", "6h"),
+                r.integer("max-concurrency-per-stage", threeQuarters(concurrency), 1, concurrency),
                 r.integer("response-excerpt-chars", 1000, 0, 2000),
                 r.integer("max-payload-bytes", 2_000_000, 1000, 100_000_000),
                 r.text("instance-id", defaultInstanceId()),
@@ -110,6 +128,7 @@ public record BundleSettings(
                         r.integer("circuit.failure-rate", 50, 1, 100),
                         r.duration("circuit.window", "60s"),
                         r.integer("circuit.minimum-attempts", 20, 1, 10_000),
+                        r.integer("circuit.consecutive-failures", 5, 1, 10_000),
                         r.duration("circuit.probe-interval", "30s")),
                 new Retention(r.duration("retention.keep", "720h"),
                         r.duration("retention.interval", "1h"),
@@ -124,10 +143,17 @@ public record BundleSettings(
                         r.integer("api.max-path-chars", 1000, 1, 4000),
                         r.integer("api.max-url-chars", 4000, 1, 8000),
                         r.duration("api.read-timeout", "5s")));
-        r.millis("backoff.initial-delay", 1000);
-        r.multiplier("backoff.multiplier", "2");
+        r.replaced();
         r.check(s);
         return s;
+    }
+
+    /**
+     * The default {@code max_concurrency}: three quarters of the delivery threads, so one slow stage always leaves at
+     * least a quarter (and at least one thread) to the others.
+     */
+    static int threeQuarters(int concurrency) {
+        return concurrency == 1 ? 1 : concurrency - Math.max(1, concurrency / 4);
     }
 
     public static String version() {
@@ -172,20 +198,25 @@ public record BundleSettings(
             }
         }
 
-        /** Whole milliseconds: the form Camel's redelivery policy in routes/webhook-delivery.yaml reads. */
-        long millis(String key, int fallback) {
-            return integer(key, fallback, 1, 86_400_000);
+        List<Duration> schedule(String key, String fallback) {
+            String raw = text(key, fallback);
+            List<String> found = new ArrayList<>();
+            List<Duration> schedule = RetrySchedule.parse(List.of(raw.split(",")), found);
+            if (schedule == null) {
+                found.forEach(problem -> problems.add(PREFIX + key + "=" + raw + " " + problem));
+                return RetrySchedule.parse(List.of(fallback.split(",")), new ArrayList<>());
+            }
+            return schedule;
         }
 
-        void multiplier(String key, String fallback) {
-            String raw = text(key, fallback);
-            try {
-                if (Double.parseDouble(raw) < 1) {
-                    problems.add(PREFIX + key + "=" + raw + ": must be 1 or more (1 keeps the delay constant)");
+        /** A property that is gone stops start-up with the one that replaced it, rather than being ignored. */
+        void replaced() {
+            REPLACED.forEach((key, replacement) -> {
+                if (properties.resolveProperty(PREFIX + key).isPresent()) {
+                    problems.add(PREFIX + key + " is no longer used: retries wait in the database now; set " + replacement
+                                 + " and remove " + PREFIX + key);
                 }
-            } catch (NumberFormatException e) {
-                problems.add(PREFIX + key + "=" + raw + ": must be a number such as 2");
-            }
+            });
         }
 
         Duration duration(String key, String fallback) {
@@ -206,12 +237,11 @@ public record BundleSettings(
             if (!s.dbUrl().startsWith("jdbc:hsqldb:") && !s.dbUrl().startsWith("jdbc:postgresql:")) {
                 problems.add(PREFIX + "db.url=" + s.dbUrl() + ": only jdbc:hsqldb: and jdbc:postgresql: URLs are supported");
             }
-            Duration longestWait = s.maxBackoffDelay().compareTo(s.retryAfterCap()) > 0 ? s.maxBackoffDelay() : s.retryAfterCap();
-            Duration needed = longestWait.plus(s.defaultTimeout());
-            if (s.leaseDuration().compareTo(needed) <= 0) {
-                problems.add(PREFIX + "lease-duration=" + s.leaseDuration().toMillis() + "ms: must be longer than the longest wait"
-                             + " between attempts (" + longestWait.toMillis() + "ms) plus the request timeout ("
-                             + s.defaultTimeout().toMillis() + "ms), or a healthy delivery would lose its lease");
+            Duration needed = s.defaultTimeout().plus(LEASE_MARGIN);
+            if (s.leaseDuration().compareTo(needed) < 0) {
+                problems.add(PREFIX + "lease-duration=" + s.leaseDuration().toMillis() + "ms: must be at least the request"
+                             + " timeout (webhook.timeout, " + s.defaultTimeout().toMillis() + "ms) plus "
+                             + LEASE_MARGIN.toSeconds() + "s, or a slow attempt would lose its lease");
             }
             if (s.endpointHealth().window().toSeconds() < 1) {
                 problems.add(PREFIX + "circuit.window=" + s.endpointHealth().window().toMillis() + "ms: must be at least 1s"

@@ -57,6 +57,8 @@ import org.slf4j.LoggerFactory;
 public class WebhookStageConfiguration implements CamelConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookStageConfiguration.class);
+    /** The registry name of a {@link Clock} the bundle uses instead of the system clock (tests only). */
+    public static final String CLOCK_BEAN = "webhookClock";
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -119,24 +121,26 @@ public class WebhookStageConfiguration implements CamelConfiguration {
     }
 
     private static List<StageConfig> loadWorkflows(CamelContext context, BundleSettings settings) {
-        Duration longestWait = settings.maxBackoffDelay().compareTo(settings.retryAfterCap()) > 0
-                ? settings.maxBackoffDelay() : settings.retryAfterCap();
+        // the lease covers one attempt: its timeout plus a margin for the statements around the request
         WorkflowDefinitionLoader loader = new WorkflowDefinitionLoader(context::resolvePropertyPlaceholders,
-                new WorkflowDefinitionLoader.Limits(settings.defaultRetries(), settings.defaultTimeout(),
-                        settings.leaseDuration().minus(longestWait).minusSeconds(1)));
+                new WorkflowDefinitionLoader.Limits(settings.retrySchedule(), settings.defaultRetries(),
+                        settings.defaultTimeout(), settings.leaseDuration().minus(BundleSettings.LEASE_MARGIN),
+                        settings.maxConcurrencyPerStage(), settings.concurrency()));
         return loader.load(Path.of(settings.workflowFile()));
     }
 
     private static AssignmentQueue wire(CamelContext context, BundleSettings settings, Storage storage,
             WorkflowCatalog workflows) throws Exception {
-        Clock clock = Clock.systemUTC();
+        // tests bind a clock they move on (schedules of hours without waiting); the bundle uses the system's
+        Clock bound = context.getRegistry().lookupByNameAndType(CLOCK_BEAN, Clock.class);
+        Clock clock = bound != null ? bound : Clock.systemUTC();
         ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         FileCatalog files = new FileCatalog(storage, clock);
         WakeableScheduler claimScheduler = new WakeableScheduler();
         AssignmentQueue queue = new AssignmentQueue(storage, workflows, clock, settings.instanceId(),
                 settings.leaseDuration(), settings.claimBatchSize(), settings.maxInFlight(), settings.concurrency(),
-                claimScheduler::wake);
+                claimScheduler::wake, claimScheduler::wakeIn, settings.pollInterval());
         DeliveryLog deliveryLog = new DeliveryLog(storage);
 
         org.apache.camel.health.HealthCheckRegistry health = org.apache.camel.health.HealthCheckRegistry.get(context);
@@ -155,7 +159,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
             meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
         }
-        WebhookMetrics metrics = new WebhookMetrics(meters, storage, workflows);
+        WebhookMetrics metrics = new WebhookMetrics(meters, storage, workflows, clock);
         // one ObjectMapper: camel-jackson's marshal in the routes picks up this single instance
         registry.bind("jsonMapper", json);
         registry.bind("webhookDataSource", storage.dataSource());
@@ -168,7 +172,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
                 settings.responseExcerptChars(), settings.retryAfterCap(), settings.maxPayloadBytes(), metrics, circuits,
                 redaction);
         registry.bind("attempts", attempts);
-        registry.bind("retryPolicy", new RetryPolicy());
+        registry.bind("retryPolicy", new RetryPolicy(queue, clock));
         registry.bind("claimScheduler", claimScheduler);
         if (storage.isPostgres() && settings.notificationsEnabled()) {
             context.addService(new QueueNotifications(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),

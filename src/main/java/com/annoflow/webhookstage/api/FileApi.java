@@ -17,6 +17,8 @@ import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.files.RegisteredFile;
 import com.annoflow.webhookstage.outbound.TargetUrls;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.queue.FileStatus;
+import com.annoflow.webhookstage.workflow.RetrySchedule;
 import com.annoflow.webhookstage.queue.AssignmentRefused;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.StageType;
@@ -235,6 +237,33 @@ public final class FileApi {
         return Map.of("redelivered", ids, "workflow", workflow, "stage", stageName);
     }
 
+    /**
+     * "Retry now" for one file: a file waiting for a retry becomes due at once, its attempts and delivery id kept (the
+     * attempt it makes counts against its budget as any other).
+     */
+    public Object retryFileNow(String itemId, Caller caller) {
+        requireRole(caller, "retry a file now", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
+        requireItemId("item_id", itemId);
+        FileStatus status = queue.status(itemId).orElseThrow(() -> notFound(itemId));
+        if (!"WAITING".equals(status.status())) {
+            throw new ApiException(409, "item_id: file " + itemId + " is not waiting for a retry (it is "
+                                        + (status.status() == null ? "in no stage" : FileStatus.describe(status.status())
+                                        + " in " + status.workflow() + "/" + status.stage())
+                                        + "); only a file waiting for a retry can be retried now");
+        }
+        StageConfig stage = workflows.find(status.workflow(), status.stage()).orElseThrow(() -> notFound(itemId));
+        List<String> due = queue.retryNow(stage, List.of(itemId));
+        return Map.of("retrying_now", due, "workflow", stage.workflow(), "stage", stage.name());
+    }
+
+    /** "Retry now" for every file of a webhook stage that waits for a retry. */
+    public Object retryStageNow(String workflow, String stageName, Caller caller) {
+        requireRole(caller, "retry a stage's files now", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
+        StageConfig stage = webhookStage(workflow, stageName);
+        List<String> due = queue.retryNow(stage, null);
+        return Map.of("retrying_now", due, "workflow", workflow, "stage", stageName);
+    }
+
     /** Sends a test payload to the stage's URL, as a delivery would, without moving any file. */
     public Object ping(String workflow, String stageName, Caller caller) throws Exception {
         requireRole(caller, "ping a stage", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
@@ -371,6 +400,11 @@ public final class FileApi {
                         view.put("signing", stage.isSigned() ? stage.signingSecrets().size() + " secret(s)" : "none");
                         view.put("include_annotations", stage.includeAnnotations());
                         view.put("retries", stage.retries());
+                        view.put("retry_schedule", stage.retrySchedule().stream().map(RetrySchedule::written).toList());
+                        view.put("max_concurrency", stage.maxConcurrency());
+                        if (stage.isRateLimited()) {
+                            view.put("max_per_second", stage.maxPerSecond());
+                        }
                         view.put("timeout_ms", stage.timeoutMillis());
                         view.put("on_success", stage.onSuccess());
                         view.put("on_failure", stage.onFailure());

@@ -6,6 +6,8 @@ public enum AttemptOutcome {
     DELIVERED,
     /** The receiver answered something another attempt may turn into a success (5xx, 3xx, 408, 429). */
     FAILED,
+    /** The receiver answered 410 Gone: the file keeps waiting, and the stage pauses until an operator resumes it. */
+    GONE,
     /** The receiver answered a 4xx that no retry can fix. */
     REJECTED,
     /** No answer within the stage's timeout. */

@@ -41,6 +41,8 @@ public final class Attempts {
     public static final String TIMEOUT_MILLIS = "timeoutMillis";
     public static final String OUTCOME = "outcome";
     public static final String OUTCOME_DETAIL = "outcomeDetail";
+    /** The wait a receiver asked for with Retry-After (a {@link Duration}, capped), read when the file is parked. */
+    public static final String RETRY_AFTER = "retryAfter";
     private static final String STARTED = "attemptStartedNanos";
     private static final String UNANSWERED = "attemptUnanswered";
 
@@ -73,16 +75,14 @@ public final class Attempts {
     }
 
     /**
-     * Counts the attempt (persisted before it is sent, so a crash never refills the budget; the claim counted the first
-     * one), renews the lease and sets the request headers.
+     * Checks the attempt the claim counted (persisted before it is sent, so a crash never refills the budget), renews
+     * the lease if the visit waited long for a thread, and sets the request headers.
      */
     public void begin(Exchange exchange) {
         Visit visit = exchange.getProperty(AssignmentQueue.VISIT, Visit.class);
         StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
-        Integer madeSoFar = exchange.getProperty(ATTEMPTS_MADE, Integer.class);
-        // the first attempt after the claim was counted by the claim itself; retries are counted here
-        boolean countedByClaim = madeSoFar == null;
-        int made = countedByClaim ? visit.attemptsMade() : madeSoFar;
+        int made = visit.attemptsMade();
+        exchange.setProperty(ATTEMPTS_MADE, made);
         if (made >= stage.attemptBudget()) {
             log.record(stage.id(), entry(visit, stage, made, AttemptOutcome.BUDGET_USED_UP, null, 0,
                     "all " + made + " attempts were made before the bundle restarted", null));
@@ -100,7 +100,7 @@ public final class Attempts {
             // the stage paused (its endpoint keeps failing, or an operator said so): the file waits, this attempt not made
             throw new StagePausedException(stage, state);
         }
-        if (!(countedByClaim ? queue.startClaimedAttempt(visit) : queue.startAttempt(visit, made))) {
+        if (!queue.startClaimedAttempt(visit)) {
             throw new LeaseLostException(visit);
         }
         exchange.setProperty(ATTEMPTS_MADE, made + 1);
@@ -163,9 +163,11 @@ public final class Attempts {
         int status = response.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         String excerpt = excerpt(response, stage);
         AttemptOutcome outcome = status >= 200 && status < 300 ? AttemptOutcome.DELIVERED
+                : status == 410 ? AttemptOutcome.GONE
                 : status >= 400 && status < 500 && status != 408 && status != 429 ? AttemptOutcome.REJECTED
                 : AttemptOutcome.FAILED;
-        String reason = status == 413 ? "HTTP 413: the receiver refused the payload as too large" : "HTTP " + status;
+        String reason = status == 413 ? "HTTP 413: the receiver refused the payload as too large"
+                : status == 410 ? "HTTP 410 Gone: the receiver says this endpoint is gone" : "HTTP " + status;
         DeliveryAttempt logged = entry(visit, stage, attempt, outcome, status, durationMs,
                 outcome == AttemptOutcome.DELIVERED ? null : reason, excerpt);
         if (outcome == AttemptOutcome.DELIVERED) {
@@ -183,12 +185,14 @@ public final class Attempts {
         }
         Long retryAfter = retryAfterMillis(response.getHeader("Retry-After", String.class));
         if (retryAfter != null) {
-            // read by Camel's error handler as this redelivery's delay
-            response.setHeader(Exchange.REDELIVERY_DELAY, retryAfter);
+            exchange.setProperty(RETRY_AFTER, Duration.ofMillis(retryAfter));
+        }
+        if (outcome == AttemptOutcome.GONE) {
+            circuits.gone(stage);
         }
         throw new DeliveryFailedException(outcome == AttemptOutcome.REJECTED
-                ? reason + " (a 4xx answer other than 408/429 cannot succeed on retry)" : reason,
-                outcome == AttemptOutcome.FAILED);
+                ? reason + " (a 4xx answer other than 408, 410 and 429 cannot succeed on retry)" : reason,
+                outcome != AttemptOutcome.REJECTED);
     }
 
     /** The visit succeeded: say so for the router and the transition history. */
@@ -244,7 +248,7 @@ public final class Attempts {
         }
     }
 
-    /** Retry-After in seconds or as an HTTP date, capped so one receiver cannot park a file beyond its lease. */
+    /** Retry-After in seconds or as an HTTP date, capped by webhook.retry-after.max. */
     Long retryAfterMillis(String header) {
         if (header == null || header.isBlank()) {
             return null;

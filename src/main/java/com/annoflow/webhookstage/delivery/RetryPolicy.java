@@ -1,14 +1,44 @@
 package com.annoflow.webhookstage.delivery;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+
 import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.queue.Visit;
+import com.annoflow.webhookstage.workflow.RetrySchedule;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The {@code retryWhile} of the delivery error handler: retry a retryable failure while the stage's attempt budget
- * ({@code retries} + 1, counted in the database) lasts. Camel's redelivery policy supplies the back-off.
+ * The retry decision of the delivery error handler in {@code routes/}: {@link #shouldRetry} says whether a failed
+ * attempt gets another one (a retryable failure, and the stage's budget of {@code retries + 1} attempts not spent),
+ * and {@link #park} makes the file wait in the database until its next attempt is due. Nothing waits in memory.
  */
 public final class RetryPolicy {
+
+    /** Every wait of the schedule is spread by this much either way, so files that failed together do not return together. */
+    static final double JITTER = 0.2;
+
+    private static final Logger LOG = LoggerFactory.getLogger("webhook.delivery");
+
+    private final AssignmentQueue queue;
+    private final Clock clock;
+    private final DoubleSupplier random;
+
+    public RetryPolicy(AssignmentQueue queue, Clock clock) {
+        this(queue, clock, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    RetryPolicy(AssignmentQueue queue, Clock clock, DoubleSupplier random) {
+        this.queue = queue;
+        this.clock = clock;
+        this.random = random;
+    }
 
     public boolean shouldRetry(Exchange exchange) {
         DeliveryFailedException failure = exchange.getException(DeliveryFailedException.class);
@@ -22,5 +52,32 @@ public final class RetryPolicy {
         StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
         Integer made = exchange.getProperty(Attempts.ATTEMPTS_MADE, Integer.class);
         return made != null && made < stage.attemptBudget();
+    }
+
+    /**
+     * The file waits for its next attempt: the receiver's Retry-After if it sent one (capped by
+     * {@code webhook.retry-after.max}), else the stage's scheduled wait for this retry with ±20 % jitter.
+     */
+    public void park(Exchange exchange) {
+        Visit visit = exchange.getProperty(AssignmentQueue.VISIT, Visit.class);
+        StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
+        int made = exchange.getProperty(Attempts.ATTEMPTS_MADE, Integer.class);
+        Duration retryAfter = exchange.getProperty(Attempts.RETRY_AFTER, Duration.class);
+        Duration wait = retryAfter != null ? retryAfter : jittered(stage.waitBeforeRetry(made));
+        Instant due = clock.instant().plus(wait);
+        if (queue.park(visit, due)) {
+            LOG.info("file {} stage {} delivery {}: attempt {}/{} failed; next attempt in {}{} (at {})", visit.itemId(),
+                    stage.qualifiedName(), visit.deliveryId(), made, stage.attemptBudget(), RetrySchedule.roughly(wait),
+                    retryAfter != null ? " as the receiver's Retry-After asked" : "", due);
+        } else {
+            LOG.warn("file {} stage {}: lost its lease before it could wait for its retry; the instance that holds it now"
+                     + " carries on", visit.itemId(), stage.qualifiedName());
+        }
+    }
+
+    /** {@code wait} spread uniformly over ±20 %. */
+    Duration jittered(Duration wait) {
+        double factor = 1 - JITTER + 2 * JITTER * random.getAsDouble();
+        return Duration.ofMillis(Math.round(wait.toMillis() * factor));
     }
 }

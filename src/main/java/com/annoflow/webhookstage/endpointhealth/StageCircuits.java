@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class StageCircuits {
 
     /** Why a stage is not sending. */
-    public enum State { SENDING, PAUSED_BY_FAILURES, PROBING, PAUSED_BY_OPERATOR }
+    public enum State { SENDING, PAUSED_BY_FAILURES, PROBING, PAUSED_BY_OPERATOR, PAUSED_GONE }
 
     /** Sends one probe to a stage and says whether it was answered 2xx. */
     public interface Prober {
@@ -56,9 +56,22 @@ public final class StageCircuits {
     private volatile Consumer<Set<Long>> pausedStagesListener = ids -> { };
     private final MeterRegistry meters;
 
-    /** A pause an operator asked for. */
-    public record OperatorPause(String by, String reason, Instant at) {
+    /**
+     * A pause stored in the database, which only an operator lifts: one an operator asked for (cause OPERATOR), or the
+     * receiver's 410 Gone (cause GONE).
+     */
+    public record OperatorPause(String by, String reason, Instant at, String cause) {
+
+        boolean isGone() {
+            return GONE.equals(cause);
+        }
     }
+
+    private static final String GONE = "GONE";
+    /** Failed attempts in a row, per stage, across its files; a success resets it. */
+    private final Map<Long, java.util.concurrent.atomic.AtomicInteger> failuresInARow = new ConcurrentHashMap<>();
+    /** Stages whose circuit a run of failures in a row opened (for the log line that says why). */
+    private final Set<Long> openedByARun = ConcurrentHashMap.newKeySet();
 
     public StageCircuits(Storage storage, WorkflowCatalog catalog, Clock clock, BundleSettings.EndpointHealth settings,
             MeterRegistry meters) {
@@ -108,8 +121,9 @@ public final class StageCircuits {
     }
 
     public State state(StageConfig stage) {
-        if (operatorPauses.containsKey(stage.id())) {
-            return State.PAUSED_BY_OPERATOR;
+        OperatorPause pause = operatorPauses.get(stage.id());
+        if (pause != null) {
+            return pause.isGone() ? State.PAUSED_GONE : State.PAUSED_BY_OPERATOR;
         }
         CircuitBreaker breaker = breakers.get(stage.id());
         if (breaker == null) {
@@ -122,18 +136,58 @@ public final class StageCircuits {
         };
     }
 
-    /** Counts an attempt for the stage's circuit: an answer other than 5xx/408/429 shows the endpoint is up. */
+    /**
+     * Counts an attempt for the stage's circuit: an answer other than 5xx/408/429 shows the endpoint is up. Besides the
+     * failure rate over the window, a run of {@code webhook.circuit.consecutive-failures} failed attempts in a row
+     * (across the stage's files) pauses a stage that made too few attempts in the window for the rate to count, so a
+     * stage with a handful of files pauses and probes too.
+     */
     public void attempted(StageConfig stage, AttemptOutcome outcome, long durationMs) {
         CircuitBreaker breaker = breakers.get(stage.id());
         if (breaker == null) {
             return;
         }
+        java.util.concurrent.atomic.AtomicInteger inARow = failuresInARow.computeIfAbsent(stage.id(),
+                id -> new java.util.concurrent.atomic.AtomicInteger());
         switch (outcome) {
-            case DELIVERED, REJECTED -> breaker.onSuccess(durationMs, TimeUnit.MILLISECONDS);
-            case FAILED, TIMED_OUT, UNREACHABLE ->
-                    breaker.onError(durationMs, TimeUnit.MILLISECONDS, new IllegalStateException(outcome.name()));
-            default -> { } // blocked targets and bad payloads say nothing about the endpoint
+            case DELIVERED, REJECTED -> {
+                inARow.set(0);
+                breaker.onSuccess(durationMs, TimeUnit.MILLISECONDS);
+            }
+            case FAILED, TIMED_OUT, UNREACHABLE -> {
+                breaker.onError(durationMs, TimeUnit.MILLISECONDS, new IllegalStateException(outcome.name()));
+                int failed = inARow.incrementAndGet();
+                // only while the window holds too few attempts for the rate to judge (a quiet stage): a busy stage with
+                // a fifth of its attempts failing at random sees five in a row every few thousand attempts
+                if (failed >= settings.consecutiveFailures() && breaker.getState() == CircuitBreaker.State.CLOSED
+                    && breaker.getMetrics().getNumberOfBufferedCalls() < settings.minimumAttempts()) {
+                    inARow.set(0);
+                    openedByARun.add(stage.id());
+                    breaker.transitionToOpenState();
+                }
+            }
+            default -> { } // blocked targets, bad payloads and 410 (handled by gone) say nothing about the failure rate
         }
+    }
+
+    /**
+     * The receiver answered 410 Gone (Standard Webhooks: disable the endpoint): the stage pauses on every instance with
+     * reason "gone", its files keep waiting with their due times, and only an operator's resume lifts it (probes do not).
+     */
+    public void gone(StageConfig stage) {
+        if (!settings.enabled() || state(stage) == State.PAUSED_GONE) {
+            return;
+        }
+        Instant now = clock.instant();
+        storage.transactions().executeWithoutResult(tx -> {
+            storage.jdbc().update("DELETE FROM stage_pause WHERE stage_id = ?", stage.id());
+            storage.jdbc().update("INSERT INTO stage_pause (stage_id, paused_by, reason, paused_at, cause)"
+                                  + " VALUES (?, 'receiver', 'gone', ?, ?)", stage.id(), Storage.utc(now), GONE);
+        });
+        LOG.warn("stage {} paused: its receiver answered 410 Gone; its files wait with their due times until an operator"
+                 + " resumes it (POST /api/workflows/{}/stages/{}/resume)", stage.qualifiedName(), stage.workflow(),
+                stage.name());
+        refreshOperatorPauses();
     }
 
     /**
@@ -164,8 +218,9 @@ public final class StageCircuits {
                     breaker.onSuccess(ms, TimeUnit.MILLISECONDS);
                 } else {
                     breaker.onError(ms, TimeUnit.MILLISECONDS, new IllegalStateException("probe failed"));
-                    LOG.info("stage {}: probe not answered 2xx{}; still paused, next probe in {}s", stage.qualifiedName(),
-                            error == null ? "" : " (" + error + ")", settings.probeInterval().toSeconds());
+                    LOG.info("stage {}: probe not answered 2xx{}; still paused, next probe in {}", stage.qualifiedName(),
+                            error == null ? "" : " (" + error + ")",
+                            com.annoflow.webhookstage.workflow.RetrySchedule.roughly(settings.probeInterval()));
                 }
             }
         }
@@ -176,8 +231,8 @@ public final class StageCircuits {
         Instant now = clock.instant();
         storage.transactions().executeWithoutResult(tx -> {
             storage.jdbc().update("DELETE FROM stage_pause WHERE stage_id = ?", stage.id());
-            storage.jdbc().update("INSERT INTO stage_pause (stage_id, paused_by, reason, paused_at) VALUES (?, ?, ?, ?)",
-                    stage.id(), by, reason, Storage.utc(now));
+            storage.jdbc().update("INSERT INTO stage_pause (stage_id, paused_by, reason, paused_at, cause)"
+                                  + " VALUES (?, ?, ?, ?, 'OPERATOR')", stage.id(), by, reason, Storage.utc(now));
         });
         LOG.warn("stage {} paused by {}{}; its files wait in the queue until it is resumed", stage.qualifiedName(), by,
                 reason == null ? "" : " (" + reason + ")");
@@ -227,11 +282,12 @@ public final class StageCircuits {
     /** Reads the manual pauses from the database (another instance may have set or lifted one). */
     public void refreshOperatorPauses() {
         Map<Long, OperatorPause> pauses = new ConcurrentHashMap<>();
-        storage.jdbc().query("SELECT stage_id, paused_by, reason, paused_at FROM stage_pause", rs -> {
+        storage.jdbc().query("SELECT stage_id, paused_by, reason, paused_at, cause FROM stage_pause", rs -> {
             pauses.put(rs.getLong("stage_id"), new OperatorPause(rs.getString("paused_by"), rs.getString("reason"),
-                    rs.getTimestamp("paused_at").toLocalDateTime().toInstant(java.time.ZoneOffset.UTC)));
+                    rs.getTimestamp("paused_at").toLocalDateTime().toInstant(java.time.ZoneOffset.UTC),
+                    rs.getString("cause")));
         });
-        boolean changed = !pauses.keySet().equals(operatorPauses.keySet());
+        boolean changed = !pauses.equals(operatorPauses);
         operatorPauses = Map.copyOf(pauses);
         if (changed) {
             pausedStagesListener.accept(pausedStageIds());
@@ -258,10 +314,14 @@ public final class StageCircuits {
                     Counter.builder("webhook.stage.pauses").description("Times a webhook stage paused because its endpoint kept failing")
                             .tags("workflow", stage.workflow(), "stage", stage.name()).register(meters).increment();
                     CircuitBreaker.Metrics m = breaker == null ? null : breaker.getMetrics();
-                    LOG.warn("stage {} paused: {} of its last {} attempts failed (threshold {}% over {}s); its files wait"
-                             + " in the queue and the endpoint is probed every {}s", stage.qualifiedName(),
-                            m == null ? "?" : m.getNumberOfFailedCalls(), m == null ? "?" : m.getNumberOfBufferedCalls(),
-                            settings.failureRatePercent(), settings.window().toSeconds(), settings.probeInterval().toSeconds());
+                    String why = openedByARun.remove(stage.id())
+                            ? settings.consecutiveFailures() + " attempts in a row failed (webhook.circuit.consecutive-failures)"
+                            : (m == null ? "?" : m.getNumberOfFailedCalls()) + " of its last "
+                              + (m == null ? "?" : m.getNumberOfBufferedCalls()) + " attempts failed (threshold "
+                              + settings.failureRatePercent() + "% over " + settings.window().toSeconds() + "s)";
+                    LOG.warn("stage {} paused: {}; its files wait with their due times, charged no attempt, and the"
+                             + " endpoint is probed every {}", stage.qualifiedName(), why,
+                            com.annoflow.webhookstage.workflow.RetrySchedule.roughly(settings.probeInterval()));
                 }
             }
             case CLOSED -> {

@@ -25,17 +25,20 @@ public final class WebhookMetrics {
     private final Storage storage;
     private volatile Map<String, Double> snapshot = Map.of();
     private volatile Instant snapshotAt = Instant.EPOCH;
+    private final java.time.Clock clock;
 
-    public WebhookMetrics(MeterRegistry registry, Storage storage, WorkflowCatalog catalog) {
+    public WebhookMetrics(MeterRegistry registry, Storage storage, WorkflowCatalog catalog, java.time.Clock clock) {
         this.registry = registry;
         this.storage = storage;
+        this.clock = clock;
         for (StageConfig stage : catalog.stages()) {
             if (!stage.type().isAutomated()) {
                 continue;
             }
-            for (String status : new String[] { "QUEUED", "SENDING" }) {
+            for (String status : new String[] { "QUEUED", "SENDING", "WAITING" }) {
                 Gauge.builder("webhook.queue.files", () -> value(stage.id() + "/" + status))
-                        .description("Files in a webhook stage, waiting (QUEUED) or being sent (SENDING)")
+                        .description("Files in a webhook stage: due for their first attempt (QUEUED), being sent (SENDING),"
+                                     + " waiting for a retry (WAITING)")
                         .tags("workflow", stage.workflow(), "stage", stage.name(), "status", status)
                         .strongReference(true).register(registry);
             }
@@ -43,6 +46,11 @@ public final class WebhookMetrics {
                     .description("Seconds the oldest file has been waiting in the webhook stage").baseUnit("seconds")
                     .tags("workflow", stage.workflow(), "stage", stage.name())
                     // Micrometer holds a gauge's supplier weakly: without this the lambda is collected and the gauge reads NaN
+                    .strongReference(true).register(registry);
+            Gauge.builder("webhook.retry.overdue.age", () -> value(stage.id() + "/overdue"))
+                    .description("Seconds the longest-overdue file waiting for a retry has been due (0 when none is due);"
+                                 + " growing means the stage cannot keep up or is paused")
+                    .baseUnit("seconds").tags("workflow", stage.workflow(), "stage", stage.name())
                     .strongReference(true).register(registry);
         }
     }
@@ -79,20 +87,26 @@ public final class WebhookMetrics {
             return;
         }
         Map<String, Double> next = new HashMap<>();
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         try {
-            storage.jdbc().query("SELECT stage_id, status, COUNT(*) AS files, MIN(assigned_at) AS oldest FROM assignment"
-                                 + " WHERE status IN ('QUEUED', 'SENDING') GROUP BY stage_id, status", rs -> {
+            storage.jdbc().query("SELECT stage_id, status, COUNT(*) AS files, MIN(assigned_at) AS oldest,"
+                                 + " MIN(due_at) AS earliest_due FROM assignment"
+                                 + " WHERE status IN ('QUEUED', 'SENDING', 'WAITING') GROUP BY stage_id, status", rs -> {
                 long stage = rs.getLong("stage_id");
-                next.put(stage + "/" + rs.getString("status"), (double) rs.getLong("files"));
+                String status = rs.getString("status");
+                next.put(stage + "/" + status, (double) rs.getLong("files"));
                 Instant oldest = Storage.instant(rs.getObject("oldest"));
                 double age = Math.max(0, Duration.between(oldest, now).toMillis() / 1000.0);
                 next.merge(stage + "/age", age, Math::max);
+                if ("WAITING".equals(status) && rs.getObject("earliest_due") != null) {
+                    Instant due = Storage.instant(rs.getObject("earliest_due"));
+                    next.put(stage + "/overdue", Math.max(0, Duration.between(due, now).toMillis() / 1000.0));
+                }
             });
             snapshot = next;
         } catch (RuntimeException e) {
             // the database is down: health says so; metrics keep their last values
         }
-        snapshotAt = now;
+        snapshotAt = Instant.now();
     }
 }

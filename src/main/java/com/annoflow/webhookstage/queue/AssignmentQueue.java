@@ -6,13 +6,20 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import com.annoflow.webhookstage.endpointhealth.StagePausedException;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,12 +66,44 @@ public final class AssignmentQueue {
      * (constraint {@code ck_assignment_lease_only_while_sending}).
      */
     private static final String HELD = "item_id = ? AND COALESCE(lease_owner, '') = ?";
+    /**
+     * The status of a file handed back before its attempt ended: QUEUED if no attempt of this visit was made, WAITING
+     * (due at once, its due time kept) if it was between retries. Lease recovery uses the same rule.
+     */
+    public static String releasedStatus(String attemptsAfter) {
+        // each branch cast: HSQLDB types a CASE of two literals as CHARACTER(7) and stored 'QUEUED ' with a trailing
+        // space (and a cast of the whole CASE keeps it); the schema now refuses such a status (ck_assignment_status)
+        return "CASE WHEN " + attemptsAfter + " = 0 THEN CAST('QUEUED' AS VARCHAR(10)) ELSE CAST('WAITING' AS VARCHAR(10)) END";
+    }
 
-    /** Stages that are not sending (endpoint health): their files stay queued, unclaimed. */
+    /** Stages that are not sending (endpoint health): their files stay queued or waiting, unclaimed. */
     private volatile Set<Long> pausedStages = Set.of();
+    /** Every visit this instance holds (claimed, not yet ended), by item id: its stage. */
+    private final Map<String, Long> held = new ConcurrentHashMap<>();
+    private final Map<Long, AtomicInteger> heldPerStage = new ConcurrentHashMap<>();
+    /** Stages whose claim was held back by their {@code max_concurrency}: the end of one of their visits wakes the claim. */
+    private final Set<Long> atTheirLimit = ConcurrentHashMap.newKeySet();
+    /** A claim was held back by {@code webhook.max-in-flight}. */
+    private final AtomicBoolean inFlightFull = new AtomicBoolean();
+    private final Map<Long, RateLimiter> pacing = new ConcurrentHashMap<>();
+    /** Where the next claim starts among the stages, so none is always served first. */
+    private final AtomicInteger rotation = new AtomicInteger();
+    private final Consumer<Duration> wakeIn;
+    private final Duration pollInterval;
 
     public AssignmentQueue(Storage storage, WorkflowCatalog catalog, Clock clock, String instanceId, Duration leaseDuration,
             int batchSize, int maxInFlight, int concurrency, Runnable roomFreed) {
+        this(storage, catalog, clock, instanceId, leaseDuration, batchSize, maxInFlight, concurrency, roomFreed,
+                wait -> roomFreed.run(), Duration.ofSeconds(1));
+    }
+
+    /**
+     * @param roomFreed wakes the claim now
+     * @param wakeIn    wakes the claim after a wait (a retry that falls due before the next poll, a paced stage)
+     */
+    public AssignmentQueue(Storage storage, WorkflowCatalog catalog, Clock clock, String instanceId, Duration leaseDuration,
+            int batchSize, int maxInFlight, int concurrency, Runnable roomFreed, Consumer<Duration> wakeIn,
+            Duration pollInterval) {
         this.storage = storage;
         this.catalog = catalog;
         this.clock = clock;
@@ -74,12 +113,31 @@ public final class AssignmentQueue {
         this.maxInFlight = maxInFlight;
         this.prefetch = 2 * concurrency;
         this.roomFreed = roomFreed;
+        this.wakeIn = wakeIn;
+        this.pollInterval = pollInterval;
+        for (StageConfig stage : catalog.stages()) {
+            if (stage.type().isAutomated() && stage.isRateLimited()) {
+                pacing.put(stage.id(), pacer(stage));
+            }
+        }
     }
 
     /**
-     * Claims up to a batch of queued files, as many as this instance has room for, with a lease. A claim is a
-     * conditional UPDATE per row (status still QUEUED), so concurrent consumers never claim the same file. Tells the
-     * scheduler whether anything was claimed, so it polls again at once while work is waiting.
+     * {@code max_per_second} as a Resilience4j rate limiter that never blocks: about a tenth of a second's requests per
+     * period (at least one), so a paced stage sends evenly rather than a second's worth at once.
+     */
+    private static RateLimiter pacer(StageConfig stage) {
+        int perPeriod = (int) Math.max(1, Math.round(stage.maxPerSecond() / 10));
+        long periodNanos = (long) (perPeriod / stage.maxPerSecond() * 1_000_000_000L);
+        return RateLimiter.of(stage.qualifiedName(), RateLimiterConfig.custom().limitForPeriod(perPeriod)
+                .limitRefreshPeriod(Duration.ofNanos(periodNanos)).timeoutDuration(Duration.ZERO).build());
+    }
+
+    /**
+     * Claims files that are due, as many as this instance has room for, with a lease, fairly across the webhook stages
+     * that have due files: each stage gets an equal share of the room (more when others need less), never more than its
+     * {@code max_concurrency} visits at once nor more than its {@code max_per_second} allows. Tells the scheduler
+     * whether to poll again at once (the room was filled, so more may be due).
      */
     public List<Visit> claim(Exchange exchange) {
         // refilled only once half the prefetch is taken: every claim walks the queue index from its head, so a few big
@@ -92,20 +150,130 @@ public final class AssignmentQueue {
                 room = roomInPrefetch();
             }
         }
-        if (room > 0) {
-            // counted in the database only when the prefetch leaves room: wake-ups with a full prefetch cost nothing
-            room = Math.min(room, maxInFlight - leasesHeld());
+        int inFlightRoom = maxInFlight - held.size();
+        if (room > 0 && inFlightRoom < room) {
+            inFlightFull.set(true);
+            room = Math.max(0, inFlightRoom);
         }
-        List<Visit> claimed = room <= 0 ? List.of() : claim(room);
+        List<Visit> claimed = room <= 0 ? List.of() : claimFairly(room);
+        if (held.size() >= maxInFlight) {
+            inFlightFull.set(true);
+        }
         long now = System.nanoTime();
-        claimed.forEach(visit -> waiting.put(visit.itemId(), now));
+        for (Visit visit : claimed) {
+            waiting.put(visit.itemId(), now);
+        }
         exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty() && claimed.size() == room);
         return claimed;
     }
 
     private int roomInPrefetch() {
-        int held = waiting.size();
-        return held > prefetch / 2 ? 0 : Math.min(batchSize, prefetch - held);
+        int taken = waiting.size();
+        return taken > prefetch / 2 ? 0 : Math.min(batchSize, prefetch - taken);
+    }
+
+    private List<Visit> claimFairly(int room) {
+        List<StageConfig> stages = new ArrayList<>();
+        for (StageConfig stage : catalog.stages()) {
+            if (stage.type().isAutomated() && !pausedStages.contains(stage.id())) {
+                stages.add(stage);
+            }
+        }
+        if (stages.isEmpty()) {
+            return List.of();
+        }
+        stages.sort(java.util.Comparator.comparingLong(StageConfig::id));
+        java.util.Collections.rotate(stages, -Math.floorMod(rotation.getAndIncrement(), stages.size()));
+        Instant now = clock.instant();
+        List<Visit> claimed = new ArrayList<>();
+        // first an equal share each, then what is left to the stages that filled their share
+        List<StageConfig> wantMore = new ArrayList<>();
+        int share = Math.max(1, (room + stages.size() - 1) / stages.size());
+        for (StageConfig stage : stages) {
+            int asked = Math.min(share, room - claimed.size());
+            if (asked <= 0) {
+                break;
+            }
+            int got = claimFrom(stage, asked, now, claimed);
+            if (got == asked) {
+                wantMore.add(stage);
+            }
+        }
+        for (StageConfig stage : wantMore) {
+            int asked = room - claimed.size();
+            if (asked <= 0) {
+                break;
+            }
+            claimFrom(stage, asked, now, claimed);
+        }
+        return claimed;
+    }
+
+    /** Claims up to {@code asked} due files of one stage within its limits; says how many it claimed. */
+    private int claimFrom(StageConfig stage, int asked, Instant now, List<Visit> claimed) {
+        int stageRoom = stage.maxConcurrency() - heldIn(stage.id());
+        if (stageRoom <= 0) {
+            atTheirLimit.add(stage.id());
+            // a visit that ended between the count and the flag did not wake the claim: the next poll will
+            return 0;
+        }
+        int limit = Math.min(asked, stageRoom);
+        RateLimiter pacer = pacing.get(stage.id());
+        if (pacer != null) {
+            // permits first, then the claim: a permit the claim finds no file for is lost (slower, never faster)
+            int permits = 0;
+            while (permits < limit && pacer.acquirePermission()) {
+                permits++;
+            }
+            if (permits < limit) {
+                wakeIn.accept(pacer.getRateLimiterConfig().getLimitRefreshPeriod());
+            }
+            limit = permits;
+            if (limit == 0) {
+                return 0;
+            }
+        }
+        List<Visit> visits = claim(stage, limit, now);
+        AtomicInteger count = heldPerStage.computeIfAbsent(stage.id(), id -> new AtomicInteger());
+        for (Visit visit : visits) {
+            held.put(visit.itemId(), stage.id());
+            count.incrementAndGet();
+        }
+        if (count.get() >= stage.maxConcurrency()) {
+            // at its limit: the end of its visits (not the next poll) brings the next claim
+            atTheirLimit.add(stage.id());
+        }
+        claimed.addAll(visits);
+        return visits.size();
+    }
+
+    private int heldIn(long stageId) {
+        AtomicInteger count = heldPerStage.get(stageId);
+        return count == null ? 0 : count.get();
+    }
+
+    /**
+     * A visit ended on this instance (moved on, parked for a retry, released, or its lease lost): its stage and this
+     * instance have room again, and a claim held back by either is woken once half of the room is free.
+     */
+    private void forget(Visit visit) {
+        stopWaiting(visit);
+        Long stageId = held.remove(visit.itemId());
+        if (stageId == null) {
+            return;
+        }
+        int left = heldPerStage.get(stageId).decrementAndGet();
+        boolean wake = false;
+        if (atTheirLimit.contains(stageId) && left <= catalog.stage(stageId).maxConcurrency() / 2
+            && atTheirLimit.remove(stageId)) {
+            wake = true;
+        }
+        if (held.size() <= maxInFlight / 2 && inFlightFull.compareAndSet(true, false)) {
+            wake = true;
+        }
+        if (wake) {
+            roomFreed.run();
+        }
     }
 
     /** Files of these stages are left in the queue until the set changes; a stage that resumes is claimed at once. */
@@ -117,18 +285,11 @@ public final class AssignmentQueue {
         }
     }
 
-    /** {@code AND stage_id NOT IN (...)} for the paused stages (ids are numbers from the database, never user text). */
-    private String unpaused() {
-        Set<Long> paused = pausedStages;
-        return paused.isEmpty() ? "" : " AND stage_id NOT IN (" + paused.stream().map(String::valueOf)
-                .collect(java.util.stream.Collectors.joining(", ")) + ")";
-    }
-
     /**
      * A consumer took a claimed visit: if a claim was held back by a full prefetch, claim more once half of it is free,
      * without waiting for the next poll. Only then: during a trickle (a few files per notification) the prefetch is
-     * never full, and waking the claim on every take made a claim, and a lease count, per file or two (2.1 files per
-     * claim at 700 files/s in the benchmark) instead of one per notification.
+     * never full, and waking the claim on every take made a claim per file or two (2.1 files per claim at 700 files/s
+     * in the benchmark) instead of one per notification.
      *
      * @return whether the visit was waiting for its first attempt (which its claim counted already)
      */
@@ -140,48 +301,54 @@ public final class AssignmentQueue {
         return wasWaiting;
     }
 
-    /** Files this instance is delivering or holding in back-off; counted in the database, so it can never drift. */
-    int leasesHeld() {
-        Integer held = storage.jdbc().queryForObject(
-                "SELECT COUNT(*) FROM assignment WHERE status = 'SENDING' AND lease_owner = ?", Integer.class, instanceId);
-        return held == null ? 0 : held;
+    /** Visits this instance holds now. */
+    int visitsHeld() {
+        return held.size();
     }
 
-    List<Visit> claim(int limit) {
-        return storage.isPostgres() ? claimSkippingLocked(limit) : claimConditionally(limit);
+    /** The claim of one stage's due files, on this database; the attempt it starts is counted. */
+    List<Visit> claim(StageConfig stage, int limit, Instant now) {
+        return storage.isPostgres() ? claimSkippingLocked(stage, limit, now) : claimConditionally(stage, limit, now);
     }
 
     /**
      * PostgreSQL: one atomic statement. Rows another instance is claiming are skipped, not waited for; the partial index
-     * on QUEUED rows keeps the cost independent of the queue's length (plan in docs/scaling.md).
+     * on claimable rows keeps the cost independent of how many files are queued or wait for a later retry (plan in
+     * docs/scaling.md).
      */
-    private List<Visit> claimSkippingLocked(int limit) {
-        Instant now = clock.instant();
-        return storage.jdbc().query(postgresClaim(unpaused()),
+    private List<Visit> claimSkippingLocked(StageConfig stage, int limit, Instant now) {
+        return storage.jdbc().query(POSTGRES_CLAIM,
                 (rs, n) -> new Visit(rs.getString("item_id"), rs.getLong("stage_id"), rs.getString("delivery_id"),
                         rs.getInt("attempts"), instanceId),
-                instanceId, Storage.utc(now.plus(leaseDuration)), Storage.utc(now), limit);
+                instanceId, Storage.utc(now.plus(leaseDuration)), Storage.utc(now), stage.id(), Storage.utc(now), limit);
     }
 
-    /** The PostgreSQL claim; parameters: lease owner, lease expiry, now, how many. */
-    static String postgresClaim(String unpaused) {
-        return "UPDATE assignment SET status = 'SENDING', lease_owner = ?, lease_expires_at = ?,"
-               + " updated_at = ?, attempts = attempts + 1,"
-               + " delivery_id = COALESCE(delivery_id, 'msg_' || replace(gen_random_uuid()::text, '-', ''))"
-               // ANY(ARRAY(...)): the candidates are found once, then updated through the primary key
-               + " WHERE item_id = ANY(ARRAY(SELECT item_id FROM assignment WHERE status = 'QUEUED'"
-               + unpaused + " ORDER BY assigned_at, item_id LIMIT ? FOR UPDATE SKIP LOCKED))"
-               + " RETURNING item_id, stage_id, delivery_id, attempts - 1 AS attempts";
-    }
+    /** The PostgreSQL claim; parameters: lease owner, lease expiry, now, stage, now, how many. */
+    public static final String POSTGRES_CLAIM =
+            "UPDATE assignment SET status = 'SENDING', lease_owner = ?, lease_expires_at = ?,"
+            + " updated_at = ?, attempts = attempts + 1,"
+            + " delivery_id = COALESCE(delivery_id, 'msg_' || replace(gen_random_uuid()::text, '-', ''))"
+            // ANY(ARRAY(...)): the candidates are found once, then updated through the primary key
+            + " WHERE item_id = ANY(ARRAY(SELECT item_id FROM assignment WHERE stage_id = ?"
+            + " AND status IN ('QUEUED', 'WAITING') AND due_at <= ?"
+            + " ORDER BY due_at, item_id LIMIT ? FOR UPDATE SKIP LOCKED))"
+            + " RETURNING item_id, stage_id, delivery_id, attempts - 1 AS attempts";
 
-    /** Portable (HSQLDB): select candidates, then claim each with an UPDATE that only succeeds while it is still QUEUED. */
-    private List<Visit> claimConditionally(int limit) {
+    /** Portable (HSQLDB): select candidates, then claim each with an UPDATE that only succeeds while it is still due. */
+    private List<Visit> claimConditionally(StageConfig stage, int limit, Instant now) {
         JdbcTemplate jdbc = storage.jdbc();
-        List<String> candidates = jdbc.queryForList(portableClaimCandidates(unpaused()), String.class, limit);
-        if (candidates.isEmpty()) {
+        // the due heads of the stage's queued files and of its files waiting for a retry, merged: the longest-due first
+        List<Object[]> due = new ArrayList<>();
+        for (String status : new String[] { "QUEUED", "WAITING" }) {
+            jdbc.query(PORTABLE_CLAIM_CANDIDATES, rs -> {
+                due.add(new Object[] { Storage.instant(rs.getObject("due_at")), rs.getString("item_id") });
+            }, stage.id(), status, Storage.utc(now), limit);
+        }
+        if (due.isEmpty()) {
             return List.of();
         }
-        Instant now = clock.instant();
+        due.sort(java.util.Comparator.comparing((Object[] c) -> (Instant) c[0]).thenComparing(c -> (String) c[1]));
+        List<String> candidates = due.subList(0, Math.min(limit, due.size())).stream().map(c -> (String) c[1]).toList();
         List<Object[]> rows = new ArrayList<>(candidates.size());
         for (String itemId : candidates) {
             rows.add(new Object[] {
@@ -189,7 +356,7 @@ public final class AssignmentQueue {
         }
         int[] counts = jdbc.batchUpdate("UPDATE assignment SET status = 'SENDING', lease_owner = ?, lease_expires_at = ?,"
                                         + " delivery_id = COALESCE(delivery_id, ?), updated_at = ?, attempts = attempts + 1"
-                                        + " WHERE item_id = ? AND status = 'QUEUED'",
+                                        + " WHERE item_id = ? AND status IN ('QUEUED', 'WAITING')",
                 rows);
         List<String> won = new ArrayList<>();
         for (int i = 0; i < counts.length; i++) {
@@ -201,21 +368,19 @@ public final class AssignmentQueue {
     }
 
     /**
-     * The HSQLDB claim's candidates; parameter: how many. {@code status} leads the ORDER BY although it is constant:
-     * HSQLDB reads an index in order (and stops after the limit) only when the ORDER BY names the index's columns
-     * from the first, so this reads the head of ix_assignment_queue (status, assigned_at, item_id) instead of sorting
-     * every queued file (changeset 10).
+     * The HSQLDB claim's candidates of one status; parameters: stage, status, now, how many. The ORDER BY names the
+     * columns of ix_assignment_due from the first, {@code stage_id} and {@code status} included although they are
+     * constant: only then does HSQLDB read the index in order from the earliest due time and stop after the limit, or at
+     * the first file not yet due, instead of reading every file of the stage (changesets 10 and 13).
      */
-    static String portableClaimCandidates(String unpaused) {
-        return "SELECT item_id FROM assignment WHERE status = 'QUEUED'" + unpaused
-               + " ORDER BY status, assigned_at, item_id FETCH FIRST ? ROWS ONLY";
-    }
+    public static final String PORTABLE_CLAIM_CANDIDATES =
+            "SELECT item_id, due_at FROM assignment WHERE stage_id = ? AND status = ? AND due_at <= ?"
+            + " ORDER BY stage_id, status, due_at, item_id FETCH FIRST ? ROWS ONLY";
 
     private List<Visit> visitsOf(Collection<String> itemIds) {
         return new NamedParameterJdbcTemplate(storage.jdbc()).query(
                 "SELECT item_id, stage_id, delivery_id, attempts - 1 AS attempts FROM assignment"
-                                                                   + " WHERE lease_owner = :owner AND status = 'SENDING' AND item_id IN (:ids)"
-                                                                   + " ORDER BY assigned_at, item_id",
+                + " WHERE lease_owner = :owner AND status = 'SENDING' AND item_id IN (:ids) ORDER BY due_at, item_id",
                 new MapSqlParameterSource("owner", instanceId).addValue("ids", itemIds),
                 (rs, n) -> new Visit(rs.getString("item_id"), rs.getLong("stage_id"), rs.getString("delivery_id"),
                         rs.getInt("attempts"), instanceId));
@@ -241,20 +406,6 @@ public final class AssignmentQueue {
     }
 
     /**
-     * Counts one more attempt (a retry) and renews the lease, atomically and only while this instance still holds it.
-     *
-     * @return false when the lease was lost (the file was recovered and maybe claimed by someone else)
-     */
-    public boolean startAttempt(Visit visit, int attemptsSoFar) {
-        stopWaiting(visit);
-        Instant now = clock.instant();
-        return storage.jdbc().update("UPDATE assignment SET attempts = ?, lease_expires_at = ?, updated_at = ?"
-                                     + " WHERE " + HELD + " AND attempts = ?",
-                attemptsSoFar + 1, Storage.utc(now.plus(leaseDuration)), Storage.utc(now), visit.itemId(),
-                visit.leaseOwner(), attemptsSoFar) == 1;
-    }
-
-    /**
      * Ends a visit: the file leaves the webhook stage for {@code target}, the transition is recorded, and if the target
      * is another webhook stage the file is queued there as a new visit (new delivery id, full attempt budget).
      */
@@ -264,14 +415,15 @@ public final class AssignmentQueue {
 
     /** As above, running {@code alsoWrite} (e.g. the delivered attempt's log row) in the same transaction. */
     public void moveOn(Visit visit, StageConfig from, StageConfig target, String reason, String detail, Runnable alsoWrite) {
-        stopWaiting(visit);
+        forget(visit);
         Instant now = clock.instant();
         boolean moved = Boolean.TRUE.equals(storage.transactions().execute(tx -> {
             int updated = storage.jdbc().update(
                     "UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL, lease_owner = NULL,"
-                                                + " lease_expires_at = NULL, assigned_at = ?, updated_at = ?"
+                                                + " lease_expires_at = NULL, assigned_at = ?, due_at = ?, updated_at = ?"
                                                 + " WHERE " + HELD,
-                    target.id(), statusIn(target), Storage.utc(now), Storage.utc(now), visit.itemId(), visit.leaseOwner());
+                    target.id(), statusIn(target), Storage.utc(now), dueIn(target, now), Storage.utc(now), visit.itemId(),
+                    visit.leaseOwner());
             if (updated == 0) {
                 return false;
             }
@@ -323,24 +475,73 @@ public final class AssignmentQueue {
                         cause == null ? "no cause" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
                 release(visit);
             } else {
+                forget(visit);
                 LOG.warn("file {}: {}", visit.itemId(), cause.getMessage());
             }
         }
     }
 
     /**
-     * Puts a claimed file back in the queue (delivery id and attempts made kept), e.g. when the bundle stops or the stage
-     * pauses. A file whose first attempt had not started gets back the attempt its claim counted.
+     * Puts a claimed file back in the queue (delivery id, attempts made and due time kept, so it keeps its place), e.g.
+     * when the bundle stops or the stage pauses. A file whose attempt had not started gets back the attempt its claim
+     * counted.
      */
     public void release(Visit visit) {
-        int refund = stopWaiting(visit) ? 1 : 0;
-        int released = storage.jdbc().update("UPDATE assignment SET status = 'QUEUED', lease_owner = NULL,"
-                                             + " lease_expires_at = NULL, updated_at = ?, attempts = attempts - ?"
-                                             + " WHERE " + HELD,
-                Storage.utc(clock.instant()), refund, visit.itemId(), visit.leaseOwner());
+        int refund = waiting.containsKey(visit.itemId()) ? 1 : 0;
+        forget(visit);
+        int released = storage.jdbc().update("UPDATE assignment SET status = " + releasedStatus("attempts - " + refund)
+                                             + ", lease_owner = NULL, lease_expires_at = NULL, due_at = COALESCE(due_at, ?),"
+                                             + " updated_at = ?, attempts = attempts - " + refund + " WHERE " + HELD,
+                Storage.utc(clock.instant()), Storage.utc(clock.instant()), visit.itemId(), visit.leaseOwner());
         if (released == 1) {
             LOG.info("file {} released back to the queue; its attempts so far still count", visit.itemId());
         }
+    }
+
+    /**
+     * The attempt failed and will be retried: the file waits in the database until {@code due} (status WAITING), holding
+     * no lease, no thread and no room in this instance; attempts made and delivery id stay in its row.
+     *
+     * @return false when the lease was lost (another instance holds the file now)
+     */
+    public boolean park(Visit visit, Instant due) {
+        forget(visit);
+        Instant now = clock.instant();
+        boolean parked = storage.jdbc().update("UPDATE assignment SET status = 'WAITING', due_at = ?, lease_owner = NULL,"
+                                               + " lease_expires_at = NULL, updated_at = ? WHERE " + HELD,
+                Storage.utc(due), Storage.utc(now), visit.itemId(), visit.leaseOwner()) == 1;
+        Duration wait = Duration.between(now, due);
+        if (parked && wait.compareTo(pollInterval) < 0) {
+            // due before the next poll would find it: wake the claim then
+            wakeIn.accept(wait.isNegative() ? Duration.ZERO : wait);
+        }
+        return parked;
+    }
+
+    /**
+     * An operator's "retry now": the files of {@code itemIds} that wait for a retry in {@code stage} (all of them when
+     * {@code itemIds} is null) become due at once, keeping their attempts and delivery id.
+     *
+     * @return the ids of the files made due
+     */
+    public List<String> retryNow(StageConfig stage, List<String> itemIds) {
+        Instant now = clock.instant();
+        List<String> due = storage.transactions().execute(tx -> {
+            List<String> found = itemIds == null
+                    ? storage.jdbc().queryForList("SELECT item_id FROM assignment WHERE stage_id = ? AND status = 'WAITING'"
+                                                  + " ORDER BY due_at, item_id", String.class, stage.id())
+                    : storage.inChunks(itemIds, "SELECT item_id FROM assignment WHERE status = 'WAITING' AND stage_id = "
+                                                + stage.id() + " AND item_id IN (:ids)");
+            List<Object[]> rows = found.stream().map(id -> new Object[] { Storage.utc(now), Storage.utc(now), id }).toList();
+            storage.jdbc().batchUpdate("UPDATE assignment SET due_at = ?, updated_at = ? WHERE item_id = ?"
+                                       + " AND status = 'WAITING'", rows);
+            return found;
+        });
+        if (!due.isEmpty()) {
+            LOG.info("{} file(s) of {} waiting for a retry are due now (retry now)", due.size(), stage.qualifiedName());
+            roomFreed.run();
+        }
+        return due;
     }
 
     /** Gives back every file this instance holds; used when the bundle stops. Unstarted first attempts are refunded. */
@@ -350,16 +551,19 @@ public final class AssignmentQueue {
         int released = 0;
         for (int from = 0; from < unstarted.size(); from += 500) {
             released += new NamedParameterJdbcTemplate(storage.jdbc()).update(
-                    "UPDATE assignment SET status = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL,"
-                    + " updated_at = :now, attempts = attempts - 1"
+                    "UPDATE assignment SET status = " + releasedStatus("attempts - 1") + ", lease_owner = NULL,"
+                    + " lease_expires_at = NULL, due_at = COALESCE(due_at, :now), updated_at = :now, attempts = attempts - 1"
                     + " WHERE status = 'SENDING' AND lease_owner = :owner AND item_id IN (:ids)",
                     new MapSqlParameterSource("now", Storage.utc(now)).addValue("owner", instanceId)
                             .addValue("ids", unstarted.subList(from, Math.min(unstarted.size(), from + 500))));
         }
         waiting.clear();
-        released += storage.jdbc().update("UPDATE assignment SET status = 'QUEUED', lease_owner = NULL,"
-                                          + " lease_expires_at = NULL, updated_at = ? WHERE status = 'SENDING' AND lease_owner = ?",
-                Storage.utc(now), instanceId);
+        held.clear();
+        heldPerStage.clear();
+        released += storage.jdbc().update("UPDATE assignment SET status = " + releasedStatus("attempts") + ", lease_owner = NULL,"
+                                          + " lease_expires_at = NULL, due_at = COALESCE(due_at, ?), updated_at = ?"
+                                          + " WHERE status = 'SENDING' AND lease_owner = ?",
+                Storage.utc(now), Storage.utc(now), instanceId);
         if (released > 0) {
             LOG.info("{} file(s) still held by this instance went back to the queue, their attempts kept", released);
         }
@@ -380,23 +584,24 @@ public final class AssignmentQueue {
                                                  + "; register them first with POST /api/files");
             }
             List<String> sending = storage.inChunks(itemIds,
-                    "SELECT item_id FROM assignment WHERE status = 'SENDING' AND item_id IN (:ids)");
+                    "SELECT item_id FROM assignment WHERE status IN ('SENDING', 'WAITING') AND item_id IN (:ids)");
             if (!sending.isEmpty()) {
-                throw new AssignmentRefused(409, "file_ids: " + shortList(sending) + " are being delivered right now;"
-                                                 + " assign them again once their delivery has ended");
+                throw new AssignmentRefused(409, "file_ids: " + shortList(sending) + " are being delivered right now"
+                                                 + " (sending, or waiting for a retry); assign them again once their"
+                                                 + " delivery has ended, or retry them now with POST /api/files/{id}/retry-now");
             }
             for (String itemId : itemIds) {
                 List<Long> current = storage.jdbc().queryForList("SELECT stage_id FROM assignment WHERE item_id = ?",
                         Long.class, itemId);
                 if (current.isEmpty()) {
-                    storage.jdbc().update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
-                                          + " VALUES (?, ?, ?, 0, ?, ?)",
-                            itemId, target.id(), statusIn(target), Storage.utc(now), Storage.utc(now));
+                    storage.jdbc().update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, due_at,"
+                                          + " updated_at) VALUES (?, ?, ?, 0, ?, ?, ?)",
+                            itemId, target.id(), statusIn(target), Storage.utc(now), dueIn(target, now), Storage.utc(now));
                 } else {
                     storage.jdbc().update("UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL,"
-                                          + " lease_owner = NULL, lease_expires_at = NULL, assigned_at = ?, updated_at = ?"
-                                          + " WHERE item_id = ?",
-                            target.id(), statusIn(target), Storage.utc(now), Storage.utc(now), itemId);
+                                          + " lease_owner = NULL, lease_expires_at = NULL, assigned_at = ?, due_at = ?,"
+                                          + " updated_at = ? WHERE item_id = ?",
+                            target.id(), statusIn(target), Storage.utc(now), dueIn(target, now), Storage.utc(now), itemId);
                 }
                 recordTransition(itemId, current.isEmpty() ? null : current.get(0), target.id(), "ASSIGNED", null,
                         "by " + assignedBy, now);
@@ -423,12 +628,17 @@ public final class AssignmentQueue {
                 itemId);
         List<FileStatus> found = storage.jdbc().query(
                 "SELECT f.item_id, f.name AS file_name, s.workflow_name, s.name AS stage_name, s.type, a.status, a.attempts,"
-                + " a.delivery_id, a.assigned_at FROM file f LEFT JOIN assignment a ON a.item_id = f.item_id"
+                + " a.delivery_id, a.assigned_at, a.due_at FROM file f LEFT JOIN assignment a ON a.item_id = f.item_id"
                 + " LEFT JOIN stage s ON s.id = a.stage_id WHERE f.item_id = ?",
-                (rs, n) -> new FileStatus(rs.getString("item_id"), rs.getString("file_name"), rs.getString("workflow_name"),
-                        rs.getString("stage_name"), rs.getString("type"), rs.getString("status"),
-                        (Integer) rs.getObject("attempts"), rs.getString("delivery_id"),
-                        Storage.instant(rs.getObject("assigned_at")), history),
+                (rs, n) -> {
+                    String status = rs.getString("status");
+                    boolean due = "QUEUED".equals(status) || "WAITING".equals(status);
+                    return new FileStatus(rs.getString("item_id"), rs.getString("file_name"), rs.getString("workflow_name"),
+                            rs.getString("stage_name"), rs.getString("type"), status,
+                            (Integer) rs.getObject("attempts"), rs.getString("delivery_id"),
+                            Storage.instant(rs.getObject("assigned_at")),
+                            due ? Storage.instant(rs.getObject("due_at")) : null, history);
+                },
                 itemId);
         return found.stream().findFirst();
     }
@@ -440,11 +650,11 @@ public final class AssignmentQueue {
     public String summary(Duration interval) {
         StringBuilder line = new StringBuilder();
         storage.jdbc().query("SELECT s.workflow_name, s.name, a.status, COUNT(*) AS files FROM assignment a"
-                             + " JOIN stage s ON s.id = a.stage_id WHERE a.status IN ('QUEUED', 'SENDING')"
+                             + " JOIN stage s ON s.id = a.stage_id WHERE a.status IN ('QUEUED', 'SENDING', 'WAITING')"
                              + " GROUP BY s.workflow_name, s.name, a.status ORDER BY s.workflow_name, s.name, a.status",
                 rs -> {
                     line.append(line.isEmpty() ? "" : ", ").append(rs.getString("workflow_name")).append('/')
-                            .append(rs.getString("name")).append(' ').append(rs.getString("status").toLowerCase())
+                            .append(rs.getString("name")).append(' ').append(FileStatus.describe(rs.getString("status")))
                             .append(' ').append(rs.getLong("files"));
                 });
         java.time.Instant since = clock.instant().minus(interval);
@@ -510,6 +720,11 @@ public final class AssignmentQueue {
 
     private static String statusIn(StageConfig stage) {
         return stage.type().isAutomated() ? "QUEUED" : "ASSIGNED";
+    }
+
+    /** A file queued in a webhook stage is due at once; elsewhere it is not due at all. */
+    private static java.time.OffsetDateTime dueIn(StageConfig stage, Instant now) {
+        return stage.type().isAutomated() ? Storage.utc(now) : null;
     }
 
     static String newDeliveryId() {

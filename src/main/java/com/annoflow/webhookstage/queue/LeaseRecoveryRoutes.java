@@ -32,7 +32,9 @@ public final class LeaseRecoveryRoutes extends RouteBuilder {
                 .routeId("lease-recovery")
                 .log(LoggingLevel.DEBUG, "webhook.jobs", "lease-recovery runs on " + instanceId)
                 .setHeader("now", () -> Storage.utc(clock.instant()))
-                .to("sql:UPDATE assignment SET status = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL, updated_at = :#now"
+                // its interrupted attempt counts: WAITING, due at once (its due time is in the past), attempts and delivery id kept
+                .to("sql:UPDATE assignment SET status = " + AssignmentQueue.releasedStatus("attempts")
+                    + ", lease_owner = NULL, lease_expires_at = NULL, due_at = COALESCE(due_at, :#now), updated_at = :#now"
                     + " WHERE status = 'SENDING' AND lease_expires_at < :#now?dataSource=#webhookDataSource")
                 .filter(header("CamelSqlUpdateCount").isGreaterThan(0))
                     .process(e -> metrics.leasesRecovered(e.getMessage().getHeader("CamelSqlUpdateCount", Integer.class)))

@@ -1,6 +1,6 @@
 package com.annoflow.webhookstage.queue;
 
-import java.util.concurrent.Semaphore;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.CamelContext;
@@ -10,13 +10,18 @@ import org.apache.camel.support.ScheduledPollConsumer;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**
- * The claim route's scheduler: polls every {@code delay} like Camel's default one, and at once when {@link #wake()} is
- * called (PostgreSQL's NOTIFY on a new assignment), so a file does not wait for the next poll. Greedy polling is
- * Camel's own: the poll task keeps claiming while full batches come back.
+ * The claim route's scheduler: polls every {@code delay} like Camel's default one, at once when {@link #wake()} is
+ * called (PostgreSQL's NOTIFY on a file that became due, an assignment through the API, room freed), and at the time
+ * {@link #wakeIn} names (a retry that falls due before the next poll, a paced stage's next permits), so a file does not
+ * wait for the next poll. Greedy polling is Camel's own: the poll task keeps claiming while full batches come back.
  */
 public final class WakeableScheduler extends ServiceSupport implements ScheduledPollConsumerScheduler {
 
-    private final Semaphore wakeups = new Semaphore(0);
+    private final Object lock = new Object();
+    /** guarded by lock: a poll was asked for now */
+    private boolean wakeNow;
+    /** guarded by lock: the earliest timer asked for (System.nanoTime), Long.MAX_VALUE when none */
+    private long wakeAtNanos = Long.MAX_VALUE;
     private CamelContext camelContext;
     private long delayMillis = 1000;
     private long initialDelayMillis = 1000;
@@ -25,8 +30,20 @@ public final class WakeableScheduler extends ServiceSupport implements Scheduled
 
     /** Asks for a poll now; several calls before the poll starts make one poll. */
     public void wake() {
-        if (wakeups.availablePermits() == 0) {
-            wakeups.release();
+        synchronized (lock) {
+            wakeNow = true;
+            lock.notifyAll();
+        }
+    }
+
+    /** Asks for a poll after {@code wait}, unless one is asked for sooner; the regular polls go on. */
+    public void wakeIn(Duration wait) {
+        long at = System.nanoTime() + Math.max(0, wait.toNanos());
+        synchronized (lock) {
+            if (at < wakeAtNanos) {
+                wakeAtNanos = at;
+                lock.notifyAll();
+            }
         }
     }
 
@@ -66,20 +83,34 @@ public final class WakeableScheduler extends ServiceSupport implements Scheduled
 
     private void loop() {
         try {
-            wakeups.tryAcquire(initialDelayMillis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            return;
-        }
-        while (thread == Thread.currentThread()) {
-            wakeups.drainPermits();
-            Runnable current = task;
-            if (current != null) {
-                current.run();
+            sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(initialDelayMillis));
+            while (thread == Thread.currentThread()) {
+                synchronized (lock) {
+                    wakeNow = false;
+                    if (wakeAtNanos <= System.nanoTime()) {
+                        wakeAtNanos = Long.MAX_VALUE;
+                    }
+                }
+                Runnable current = task;
+                if (current != null) {
+                    current.run();
+                }
+                sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis));
             }
-            try {
-                wakeups.tryAcquire(delayMillis, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                return;
+        } catch (InterruptedException e) {
+            // stopping
+        }
+    }
+
+    /** Waits until {@code pollAt}, a wake-up, or the earliest timer, whichever comes first. */
+    private void sleepUntil(long pollAt) throws InterruptedException {
+        synchronized (lock) {
+            while (!wakeNow && thread == Thread.currentThread()) {
+                long left = Math.min(pollAt, wakeAtNanos) - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
             }
         }
     }

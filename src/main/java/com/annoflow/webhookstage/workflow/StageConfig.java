@@ -17,16 +17,33 @@ public record StageConfig(
         URI url,
         String authorization,
         boolean includeAnnotations,
-        int retries,
+        List<Duration> retrySchedule,
         Duration timeout,
         String next,
         String onSuccess,
         String onFailure,
-        List<String> signingSecrets) {
+        List<String> signingSecrets,
+        int maxConcurrency,
+        double maxPerSecond) {
 
     public StageConfig withId(long newId) {
-        return new StageConfig(newId, workflow, name, type, position, url, authorization, includeAnnotations, retries,
-                timeout, next, onSuccess, onFailure, signingSecrets);
+        return new StageConfig(newId, workflow, name, type, position, url, authorization, includeAnnotations,
+                retrySchedule, timeout, next, onSuccess, onFailure, signingSecrets, maxConcurrency, maxPerSecond);
+    }
+
+    /** Retries after the first attempt fails: one per wait of the schedule. */
+    public int retries() {
+        return retrySchedule == null ? 0 : retrySchedule.size();
+    }
+
+    /** The wait before retry {@code n} (1 for the first retry), before jitter. */
+    public Duration waitBeforeRetry(int n) {
+        return retrySchedule.get(Math.min(n, retrySchedule.size()) - 1);
+    }
+
+    /** Whether {@code max_per_second} paces this stage's sends. */
+    public boolean isRateLimited() {
+        return maxPerSecond > 0;
     }
 
     /** Requests are signed (Standard Webhooks) when at least one secret is configured; the current one comes first. */
@@ -40,7 +57,7 @@ public record StageConfig(
 
     /** Attempts one visit may make: the first send plus its retries. */
     public int attemptBudget() {
-        return retries + 1;
+        return retries() + 1;
     }
 
     public long timeoutMillis() {

@@ -31,11 +31,23 @@ public final class WorkflowDefinitionLoader {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,99}");
     private static final Set<String> COMMON_FIELDS = Set.of("name", "type", "next");
     private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "authorization", "include_annotations", "retries",
-            "timeout", "on_success", "on_failure", "signing_secret", "previous_signing_secret");
-    private static final int MAX_RETRIES = 50;
+            "retry_schedule", "timeout", "on_success", "on_failure", "signing_secret", "previous_signing_secret",
+            "max_concurrency", "max_per_second");
+    private static final int MAX_RETRIES = RetrySchedule.MOST_RETRIES;
+    private static final double MOST_PER_SECOND = 10_000;
 
-    /** Limits that come from the bundle's settings. */
-    public record Limits(int defaultRetries, Duration defaultTimeout, Duration maxTimeout) {
+    /**
+     * Defaults and bounds that come from the bundle's settings: the retry schedule ({@code webhook.retry-schedule},
+     * whose first {@code webhook.retries} waits a stage gets), the timeout, and the delivery threads a stage may hold.
+     */
+    public record Limits(List<Duration> defaultSchedule, int defaultRetries, Duration defaultTimeout, Duration maxTimeout,
+            int defaultMaxConcurrency, int concurrency) {
+
+        /** For tests and tools: the bundle's own defaults. */
+        public static Limits defaults() {
+            return new Limits(List.of(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30),
+                    Duration.ofHours(2), Duration.ofHours(5)), 5, Duration.ofSeconds(10), Duration.ofMinutes(4), 6, 8);
+        }
     }
 
     private final UnaryOperator<String> placeholders;
@@ -167,8 +179,8 @@ public final class WorkflowDefinitionLoader {
                 result.add(webhook(workflow, name, i, stage, stageWhere, order, next));
             } else {
                 unknownFields(stage, COMMON_FIELDS, stageWhere, " (only webhook stages take " + WEBHOOK_FIELDS + ")");
-                result.add(new StageConfig(0, workflow, name, type, i, null, null, false, 0, null, next.get(name), null, null,
-                        List.of()));
+                result.add(new StageConfig(0, workflow, name, type, i, null, null, false, List.of(), null, next.get(name),
+                        null, null, List.of(), 0, 0));
             }
         }
         refuseWebhookCycles(where, result);
@@ -264,8 +276,10 @@ public final class WorkflowDefinitionLoader {
         URI url = url(stage, where);
         String authorization = optionalText(stage, "authorization", where);
         boolean includeAnnotations = bool(stage, "include_annotations", where);
-        int retries = retries(stage, where);
+        List<Duration> schedule = retrySchedule(stage, where);
         Duration timeout = timeout(stage, where);
+        int maxConcurrency = maxConcurrency(stage, where);
+        double maxPerSecond = maxPerSecond(stage, where);
 
         String onSuccessRule = optionalText(stage, "on_success", where);
         String onSuccess = edge(onSuccessRule == null ? "next" : onSuccessRule, "on_success", name, where, order, next);
@@ -296,7 +310,7 @@ public final class WorkflowDefinitionLoader {
                          + " signing_secret and keep the old one in previous_signing_secret while receivers switch");
         }
         return new StageConfig(0, workflow, name, StageType.WEBHOOK, position, url, authorization, includeAnnotations,
-                retries, timeout, next.get(name), onSuccess, onFailure, List.copyOf(secrets));
+                schedule, timeout, next.get(name), onSuccess, onFailure, List.copyOf(secrets), maxConcurrency, maxPerSecond);
     }
 
     private String edge(String rule, String field, String stage, String where, List<String> order, Map<String, String> next) {
@@ -365,24 +379,93 @@ public final class WorkflowDefinitionLoader {
         return masked == null ? "" : " = '" + masked + "'";
     }
 
-    private int retries(JsonNode stage, String where) {
+    /**
+     * {@code retry_schedule: [5s, 5m, ...]} (then {@code retries}, if given, must equal its length), or {@code retries: N}
+     * alone: the first N waits of {@code webhook.retry-schedule}, its last wait repeated.
+     */
+    private List<Duration> retrySchedule(JsonNode stage, String where) {
+        List<Duration> fallback = RetrySchedule.firstWaits(limits.defaultSchedule(), limits.defaultRetries());
+        Integer retries = retries(stage, where);
+        JsonNode node = stage.get("retry_schedule");
+        if (node == null || node.isNull()) {
+            return retries == null ? fallback : RetrySchedule.firstWaits(limits.defaultSchedule(), retries);
+        }
+        List<String> written = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(wait -> written.add(wait.asText()));
+        } else if (node.isTextual()) {
+            for (String wait : node.asText().split(",")) {
+                if (!wait.isBlank()) {
+                    written.add(wait);
+                }
+            }
+        } else {
+            problems.add(where + ": field 'retry_schedule' must be a list of waits, e.g. [5s, 5m, 30m, 2h, 5h]");
+            return fallback;
+        }
+        List<String> found = new ArrayList<>();
+        List<Duration> schedule = RetrySchedule.parse(written, found);
+        if (schedule == null) {
+            found.forEach(problem -> problems.add(where + ": field 'retry_schedule' " + problem));
+            return fallback;
+        }
+        if (retries != null && retries != schedule.size()) {
+            problems.add(where + ": fields 'retries' (" + retries + ") and 'retry_schedule' (" + schedule.size()
+                         + " waits) disagree: a retry_schedule sets the number of retries, so remove 'retries' or make"
+                         + " it " + schedule.size());
+        }
+        return schedule;
+    }
+
+    private Integer retries(JsonNode stage, String where) {
         JsonNode node = stage.get("retries");
         if (node == null || node.isNull()) {
-            return limits.defaultRetries();
+            return null;
         }
         if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < 0 || node.asInt() > MAX_RETRIES) {
-            problems.add(where + ": field 'retries' = '" + node.asText() + "' must be a whole number from 0 to " + MAX_RETRIES);
-            return limits.defaultRetries();
+            problems.add(where + ": field 'retries' = '" + node.asText() + "' must be a whole number from 0 to " + MAX_RETRIES
+                         + " (0: no retry)");
+            return null;
         }
         return node.asInt();
     }
 
-    private Duration timeout(JsonNode stage, String where) {
-        JsonNode node = stage.get("timeout");
+    /** Delivery threads the stage may hold at once; at most {@code webhook.concurrency}. */
+    private int maxConcurrency(JsonNode stage, String where) {
+        JsonNode node = stage.get("max_concurrency");
+        int fallback = Math.min(limits.defaultMaxConcurrency(), limits.concurrency());
         if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isIntegralNumber() || node.asInt() < 1 || node.asInt() > limits.concurrency()) {
+            problems.add(where + ": field 'max_concurrency' = '" + node.asText() + "' must be a whole number from 1 to "
+                         + limits.concurrency() + " (webhook.concurrency, the bundle's delivery threads)");
+            return fallback;
+        }
+        return node.asInt();
+    }
+
+    /** Requests per second the stage may send (0: no limit). */
+    private double maxPerSecond(JsonNode stage, String where) {
+        JsonNode node = stage.get("max_per_second");
+        if (node == null || node.isNull()) {
+            return 0;
+        }
+        if (!node.isNumber() || node.asDouble() <= 0 || node.asDouble() > MOST_PER_SECOND) {
+            problems.add(where + ": field 'max_per_second' = '" + node.asText() + "' must be a number above 0 and at most "
+                         + (int) MOST_PER_SECOND + " (e.g. 10, or 0.5 for one request every two seconds); leave it out"
+                         + " for no limit");
+            return 0;
+        }
+        return node.asDouble();
+    }
+
+    private Duration timeout(JsonNode stage, String where) {
+        // a placeholder is allowed here too ({{timeout.receiver:10s}})
+        String raw = optionalText(stage, "timeout", where);
+        if (raw == null) {
             return limits.defaultTimeout();
         }
-        String raw = node.asText();
         try {
             Duration timeout = Duration.ofMillis(TimeUtils.toMilliSeconds(raw));
             if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(limits.maxTimeout()) > 0) {

@@ -32,8 +32,9 @@ public final class BenchReceiver {
     public static void main(String[] args) throws Exception {
         BenchReceiver receiver = new BenchReceiver();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
-        server.setExecutor(Executors.newFixedThreadPool(64));
+        server.setExecutor(Executors.newFixedThreadPool(160));
         server.createContext("/hook", receiver::hook);
+        server.createContext("/slow", receiver::slow);
         server.createContext("/stats", receiver::stats);
         server.createContext("/arrivals", receiver::arrivals);
         server.createContext("/reset", receiver::reset);
@@ -69,6 +70,17 @@ public final class BenchReceiver {
             }
         }
         answer(exchange, status, "{\"ok\": " + (status == 200) + "}");
+    }
+
+    /** A receiver that takes 3 s to answer every request (the slow neighbour of the isolation scenario). */
+    private void slow(HttpExchange exchange) throws IOException {
+        exchange.getRequestBody().readAllBytes();
+        try {
+            Thread.sleep(3000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        answer(exchange, 200, "{\"ok\": true}");
     }
 
     private void stats(HttpExchange exchange) throws IOException {

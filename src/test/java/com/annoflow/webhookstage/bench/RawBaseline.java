@@ -97,11 +97,15 @@ final class RawBaseline {
                 try (PreparedStatement s = c.prepareStatement("UPDATE assignment SET status = 'SENDING', lease_owner = 'raw',"
                         + " lease_expires_at = ?, updated_at = ?,"
                         + " delivery_id = COALESCE(delivery_id, 'msg_' || replace(gen_random_uuid()::text, '-', ''))"
-                        + " WHERE item_id = ANY(ARRAY(SELECT item_id FROM assignment WHERE status = 'QUEUED'"
-                        + " ORDER BY assigned_at, item_id LIMIT ? FOR UPDATE SKIP LOCKED)) RETURNING item_id, delivery_id")) {
+                        // the bundle's claim of one stage's due files (AssignmentQueue.POSTGRES_CLAIM)
+                        + " WHERE item_id = ANY(ARRAY(SELECT item_id FROM assignment WHERE stage_id = ?"
+                        + " AND status IN ('QUEUED', 'WAITING') AND due_at <= ?"
+                        + " ORDER BY due_at, item_id LIMIT ? FOR UPDATE SKIP LOCKED)) RETURNING item_id, delivery_id")) {
                     s.setTimestamp(1, lease);
                     s.setTimestamp(2, now);
-                    s.setInt(3, batch);
+                    s.setLong(3, stageId);
+                    s.setTimestamp(4, now);
+                    s.setInt(5, batch);
                     try (ResultSet rs = s.executeQuery()) {
                         while (rs.next()) {
                             claimed.add(new String[] { rs.getString(1), rs.getString(2) });
@@ -111,10 +115,14 @@ final class RawBaseline {
                 return claimed;
             }
             List<String> candidates = new ArrayList<>();
-            // the bundle's HSQLDB claim order, which reads the head of ix_assignment_queue instead of sorting the queue
-            try (PreparedStatement s = c.prepareStatement("SELECT item_id FROM assignment WHERE status = 'QUEUED'"
-                                                          + " ORDER BY status, assigned_at, item_id FETCH FIRST ? ROWS ONLY")) {
-                s.setInt(1, batch);
+            // the bundle's HSQLDB claim order, which reads the head of ix_assignment_due instead of sorting the queue
+            // (its files waiting for a retry are claimed the same way, status 'WAITING')
+            try (PreparedStatement s = c.prepareStatement("SELECT item_id FROM assignment WHERE stage_id = ? AND status = ?"
+                    + " AND due_at <= ? ORDER BY stage_id, status, due_at, item_id FETCH FIRST ? ROWS ONLY")) {
+                s.setLong(1, stageId);
+                s.setString(2, "QUEUED");
+                s.setTimestamp(3, now);
+                s.setInt(4, batch);
                 try (ResultSet rs = s.executeQuery()) {
                     while (rs.next()) {
                         candidates.add(rs.getString(1));
@@ -126,7 +134,7 @@ final class RawBaseline {
             }
             try (PreparedStatement s = c.prepareStatement("UPDATE assignment SET status = 'SENDING', lease_owner = 'raw',"
                     + " lease_expires_at = ?, delivery_id = COALESCE(delivery_id, ?), updated_at = ?"
-                    + " WHERE item_id = ? AND status = 'QUEUED'")) {
+                    + " WHERE item_id = ? AND status IN ('QUEUED', 'WAITING')")) {
                 List<String> ids = new ArrayList<>();
                 for (String id : candidates) {
                     String deliveryId = "msg_" + UUID.randomUUID().toString().replace("-", "");
@@ -174,7 +182,7 @@ final class RawBaseline {
             if (ok) {
                 try (PreparedStatement move = c.prepareStatement("UPDATE assignment SET stage_id = ?, status = 'ASSIGNED',"
                         + " attempts = 0, delivery_id = NULL, lease_owner = NULL, lease_expires_at = NULL, assigned_at = ?,"
-                        + " updated_at = ? WHERE item_id = ? AND COALESCE(lease_owner, '') = 'raw'")) {
+                        + " due_at = NULL, updated_at = ? WHERE item_id = ? AND COALESCE(lease_owner, '') = 'raw'")) {
                     move.setLong(1, nextStageId);
                     move.setTimestamp(2, now);
                     move.setTimestamp(3, now);

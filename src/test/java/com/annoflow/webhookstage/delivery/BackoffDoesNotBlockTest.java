@@ -31,8 +31,7 @@ class BackoffDoesNotBlockTest {
         receiver = new Receiver().start();
         bundle = BundleUnderTest.forDeliveryTests(receiver)
                 .with("webhook.concurrency", "1")
-                .with("webhook.backoff.initial-delay", "3000")
-                .with("webhook.backoff.max-delay", "3000")
+                .with("webhook.retry-schedule", "3s")
                 .start();
     }
 

@@ -73,11 +73,13 @@ class EndpointHealthTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> logs.lines().stream()
                     .anyMatch(l -> l.contains("stage flow/send paused") && l.contains("probed every 1s")));
 
-            // paused: every file is back in the queue, none sent on to the failure stage, the probes keep knocking
-            await().atMost(Duration.ofSeconds(20)).until(() -> ids.stream().allMatch(id -> "flow/send QUEUED".equals(bundle.stageOf(id))));
+            // paused: every file waits in the stage (for its first attempt or a retry), none sent on to the failure
+            // stage, the probes keep knocking
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(ids.stream().map(bundle::stageOf).toList())
+                    .allMatch(stage -> List.of("flow/send QUEUED", "flow/send WAITING").contains(stage)));
             int probesSeen = pings();
             await().atMost(Duration.ofSeconds(10)).until(() -> pings() > probesSeen);
-            assertThat(ids).allMatch(id -> "flow/send QUEUED".equals(bundle.stageOf(id)));
+            assertThat(ids).allMatch(this::waitsInTheStage);
 
             receiver.wiremock().removeStub(down);
             await().atMost(Duration.ofSeconds(30))
@@ -94,6 +96,10 @@ class EndpointHealthTest {
             assertThat(attempts).extracting(a -> ((Number) a.get("ATTEMPT")).intValue()).as("attempt numbers of %s", id)
                     .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, attempts.size()).boxed().toList());
         }
+    }
+
+    private boolean waitsInTheStage(String id) {
+        return List.of("flow/send QUEUED", "flow/send WAITING").contains(bundle.stageOf(id));
     }
 
     @Test

@@ -45,6 +45,33 @@ class AssignmentNotificationTest {
         }
     }
 
+    @Test
+    void aFileParkedForALaterRetryNotifiesNobodyAndOneThatBecomesDueNowDoes() throws Exception {
+        try (Receiver receiver = new Receiver().start();
+                BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).start()) {
+            String id = TestFiles.newId();
+            bundle.post("/api/files", TestFiles.registration(id));
+            bundle.post("/api/assignments", TestFiles.assignment("flow", "annotate", id));
+            long send = bundle.jdbc().queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'",
+                    Long.class);
+            try (java.sql.Connection listener = java.sql.DriverManager.getConnection(bundle.database().url(),
+                    bundle.database().user(), bundle.database().password())) {
+                listener.createStatement().execute("LISTEN " + QueueNotifications.CHANNEL);
+                org.postgresql.PGConnection pg = listener.unwrap(org.postgresql.PGConnection.class);
+                pg.getNotifications(200);
+
+                // parked for a retry due in an hour (as retryPolicy.park writes it): nothing to wake anyone for
+                bundle.jdbc().update("UPDATE assignment SET stage_id = ?, status = 'WAITING', attempts = 1,"
+                                     + " due_at = now() + interval '1 hour' WHERE item_id = ?", send, id);
+                assertThat(pg.getNotifications(1000)).as("notifications for a file parked for later").isNullOrEmpty();
+
+                // due now (retry now): every listening instance is told
+                bundle.jdbc().update("UPDATE assignment SET due_at = now() WHERE item_id = ?", id);
+                assertThat(pg.getNotifications(5000)).as("notifications for a file due now").isNotEmpty();
+            }
+        }
+    }
+
     /** The scheduler's first poll runs at start-up; after it, only a notification (or 60 s) triggers the next. */
     private static void awaitFirstPollDone(BundleUnderTest bundle) {
         String warmUp = TestFiles.newId();

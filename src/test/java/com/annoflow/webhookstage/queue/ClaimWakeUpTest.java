@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.annoflow.webhookstage.storage.Storage;
+import com.annoflow.webhookstage.workflow.StageConfig;
+import com.annoflow.webhookstage.workflow.StageType;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestDatabase;
@@ -50,7 +52,10 @@ class ClaimWakeUpTest {
         storage = new Storage(database.url(), database.user(), database.password(), 2);
         stage = storage.jdbc().queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'", Long.class);
         // webhook.concurrency 1: a prefetch of 2, refilled once 1 is free
-        queue = new AssignmentQueue(storage, new WorkflowCatalog(List.of()), Clock.systemUTC(), "claim-wake-up-test",
+        StageConfig send = new StageConfig(stage, "flow", "send", StageType.WEBHOOK, 1,
+                java.net.URI.create("http://127.0.0.1:9/send"), null, false, List.of(Duration.ofSeconds(1)),
+                Duration.ofSeconds(1), "annotate", "annotate", "annotate", List.of(), 100, 0);
+        queue = new AssignmentQueue(storage, new WorkflowCatalog(List.of(send)), Clock.systemUTC(), "claim-wake-up-test",
                 Duration.ofMinutes(5), 100, 256, 1, wakeUps::incrementAndGet);
     }
 
@@ -88,12 +93,32 @@ class ClaimWakeUpTest {
         assertThat(queue.claim(exchange())).as("the third file, claimed when woken").hasSize(1);
     }
 
+    @Test
+    void aStageThatReachedItsMaxConcurrencyWakesTheClaimOnceHalfItsVisitsEnded() {
+        StageConfig two = new StageConfig(stage, "flow", "send", StageType.WEBHOOK, 1,
+                java.net.URI.create("http://127.0.0.1:9/send"), null, false, List.of(Duration.ofSeconds(1)),
+                Duration.ofSeconds(1), "annotate", "annotate", "annotate", List.of(), 2, 0);
+        // a prefetch of 8 (webhook.concurrency 4): only the stage's limit of 2 holds the claim back
+        AssignmentQueue limited = new AssignmentQueue(storage, new WorkflowCatalog(List.of(two)), Clock.systemUTC(),
+                "claim-wake-up-test", Duration.ofMinutes(5), 100, 256, 4, wakeUps::incrementAndGet);
+        queueFiles(4);
+        List<Visit> claimed = limited.claim(exchange());
+        // no second claim finds it at its limit: the claim that reached the limit must arrange the wake-up itself
+        assertThat(claimed).as("the stage's max_concurrency").hasSize(2);
+        assertThat(wakeUps).hasValue(0);
+
+        limited.release(claimed.get(0));
+
+        assertThat(wakeUps).as("one of its two visits ended: half its room is free").hasValue(1);
+        assertThat(limited.claim(exchange())).as("claimed when woken").hasSize(1);
+    }
+
     private void queueFiles(int count) {
         for (int i = 0; i < count; i++) {
             Instant at = Instant.parse("2026-01-01T00:00:00Z").plusSeconds(assigned);
-            storage.jdbc().update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
-                                  + " VALUES (?, ?, 'QUEUED', 0, ?, ?)", files.get(assigned++), stage, Storage.utc(at),
-                    Storage.utc(at));
+            storage.jdbc().update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, due_at,"
+                                  + " updated_at) VALUES (?, ?, 'QUEUED', 0, ?, ?, ?)", files.get(assigned++), stage,
+                    Storage.utc(at), Storage.utc(at), Storage.utc(at));
         }
     }
 

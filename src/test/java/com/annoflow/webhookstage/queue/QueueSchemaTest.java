@@ -41,6 +41,23 @@ class QueueSchemaTest {
     }
 
     @Test
+    void theSchemaRefusesAStatusItDoesNotKnowEvenOneOnlyPaddedWithASpace() {
+        try (Receiver receiver = new Receiver().start();
+                BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).start()) {
+            String id = TestFiles.newId();
+            bundle.post("/api/files", TestFiles.registration(id));
+            bundle.post("/api/assignments", TestFiles.assignment("flow", "annotate", id));
+
+            // HSQLDB compares 'QUEUED ' equal to 'QUEUED': a padded status once slipped through a CASE (AssignmentQueue)
+            for (String status : List.of("QUEUED ", "LOST")) {
+                assertThatThrownBy(() -> bundle.jdbc().update("UPDATE assignment SET status = ?, due_at = CURRENT_TIMESTAMP"
+                                                               + " WHERE item_id = ?", status, id))
+                        .as("status '%s'", status).isInstanceOf(DataIntegrityViolationException.class);
+            }
+        }
+    }
+
+    @Test
     void aBurstQueuedAfterTheLastAnalyzeIsClaimedFromTheHeadOfTheQueueIndexNotSortedWhole() {
         assumeTrue(TestDatabase.isPostgres(), "PostgreSQL's planner; HSQLDB claims with its own statements");
         TestDatabase database = TestDatabase.fresh();
@@ -60,21 +77,23 @@ class QueueSchemaTest {
         // that passed through the webhook stage before (twice): the queue index holds their old entries until vacuum,
         // and grows far bigger than a (status, ...) index, which deduplicates its equal keys
         for (int pass = 0; pass < 2; pass++) {
-            for (String status : List.of("QUEUED", "SENDING", "ASSIGNED")) {
-                jdbc.update("UPDATE assignment SET status = ?", status);
+            for (String status : List.of("QUEUED", "SENDING", "WAITING", "ASSIGNED")) {
+                jdbc.update("UPDATE assignment SET status = ?, due_at = CASE WHEN ? = 'ASSIGNED' THEN NULL ELSE now() END",
+                        status, status);
             }
         }
         jdbc.execute("ANALYZE assignment");
         // then a burst of 10,000 is sent to the webhook stage, before any new ANALYZE
-        jdbc.update("UPDATE assignment SET stage_id = ?, status = 'QUEUED' WHERE item_id IN"
+        jdbc.update("UPDATE assignment SET stage_id = ?, status = 'QUEUED', due_at = now() WHERE item_id IN"
                     + " (SELECT item_id FROM assignment ORDER BY item_id LIMIT 10000)", send);
 
-        List<String> plan = jdbc.query("EXPLAIN " + AssignmentQueue.postgresClaim(""), (rs, n) -> rs.getString(1),
-                "instance", Timestamp.from(Instant.now()), Timestamp.from(Instant.now()), 32);
+        List<String> plan = jdbc.query("EXPLAIN " + AssignmentQueue.POSTGRES_CLAIM, (rs, n) -> rs.getString(1),
+                "instance", Timestamp.from(Instant.now()), Timestamp.from(Instant.now()), send,
+                Timestamp.from(Instant.now()), 32);
 
         assertThat(String.join("\n", plan))
                 .as("the claim's plan")
-                .contains("Index Scan using ix_assignment_queued")
+                .contains("Index Scan using ix_assignment_due")
                 .doesNotContain("Sort");
     }
 
@@ -83,11 +102,11 @@ class QueueSchemaTest {
         assumeTrue(!TestDatabase.isPostgres(), "HSQLDB's claim; PostgreSQL claims with one statement (test above)");
         try (Receiver receiver = new Receiver().start();
                 BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).start()) {
-            List<String> plan = bundle.jdbc().query("EXPLAIN PLAN FOR " + AssignmentQueue.portableClaimCandidates(""),
+            List<String> plan = bundle.jdbc().query("EXPLAIN PLAN FOR " + AssignmentQueue.PORTABLE_CLAIM_CANDIDATES,
                     (rs, n) -> rs.getString(1));
 
             String text = String.join("\n", plan);
-            assertThat(text).as("the claim's plan").contains("index=IX_ASSIGNMENT_QUEUE");
+            assertThat(text).as("the claim's plan").contains("index=IX_ASSIGNMENT_DUE");
             // HSQLDB's plan ends its order-by part with "uses index" when the index gives the order (no sort)
             assertThat(text.substring(text.indexOf("order by=["))).as("the claim's order").contains("uses index");
         }

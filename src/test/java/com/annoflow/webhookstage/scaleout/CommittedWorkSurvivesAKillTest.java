@@ -108,8 +108,7 @@ class CommittedWorkSurvivesAKillTest {
                 .with("webhook.lease-duration", "2s")
                 .with("webhook.lease-recovery-interval", "500ms")
                 .with("webhook.timeout", "1s")
-                .with("webhook.backoff.initial-delay", "300")
-                .with("webhook.backoff.max-delay", "500")
+                .with("webhook.retry-schedule", "300ms, 500ms")
                 .with("webhook.retry-after.max", "500ms")
                 .start();
         Api.awaitUp(next);

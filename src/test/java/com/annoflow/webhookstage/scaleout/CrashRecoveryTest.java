@@ -95,10 +95,11 @@ class CrashRecoveryTest {
                 .with("webhook.lease-duration", "5s")
                 .with("webhook.lease-recovery-interval", "1s")
                 .with("webhook.timeout", "2s")
-                .with("webhook.backoff.initial-delay", "100")
-                .with("webhook.backoff.max-delay", "400")
+                .with("webhook.retry-schedule", "100ms, 200ms, 400ms")
                 .with("webhook.retry-after.max", "1s")
-                .with("webhook.concurrency", "4");
+                .with("webhook.concurrency", "4")
+                // crash safety, not isolation: the one stage may use every thread
+                .with("webhook.max-concurrency-per-stage", "4");
     }
 
     /** Files that left flow/send for good: delivered (annotate) or failed (webhook-failed). */

@@ -19,7 +19,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * The real bundle, started in-process the way {@code mvn camel:run} starts it: the operator's
  * {@code config/application.properties}, the real {@code routes/*.yaml}, with a few properties overridden for the test
- * (its own HSQLDB, a workflow file, a free port, fast back-off).
+ * (its own HSQLDB, a workflow file, a free port, a retry schedule of milliseconds).
  */
 public final class BundleUnderTest implements AutoCloseable {
 
@@ -46,9 +46,7 @@ public final class BundleUnderTest implements AutoCloseable {
         with("camel.management.port", Integer.toString(managementPort));
         with("webhook.demo.enabled", "false");
         with("webhook.poll-interval", "100");
-        with("webhook.backoff.initial-delay", "50");
-        with("webhook.backoff.multiplier", "2");
-        with("webhook.backoff.max-delay", "400");
+        with("webhook.retry-schedule", "50ms, 100ms, 200ms, 400ms");
         with("webhook.retry-after.max", "5s");
         with("webhook.lease-duration", "30s");
         with("webhook.lease-recovery-interval", "500ms");
@@ -82,6 +80,12 @@ public final class BundleUnderTest implements AutoCloseable {
     /** As if started with WEBHOOK_SECRETS_FILE naming {@code file}. */
     public BundleUnderTest withSecretsFile(String file) {
         this.secretsFile = file;
+        return this;
+    }
+
+    /** The bundle keeps time by {@code clock} (leases, due times, the delivery log), not by the system clock. */
+    public BundleUnderTest withClock(java.time.Clock clock) {
+        main.bind(com.annoflow.webhookstage.WebhookStageConfiguration.CLOCK_BEAN, clock);
         return this;
     }
 

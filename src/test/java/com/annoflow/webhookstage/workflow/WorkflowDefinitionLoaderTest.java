@@ -80,7 +80,16 @@ class WorkflowDefinitionLoaderTest {
             "unknown type | type: lambda | field 'type' = 'lambda' is not a stage type",
             "signing secret without prefix | type: webhook, url: 'https://x.org', on_failure: next, signing_secret: 'hunter2hunter2' | field 'signing_secret' must start with whsec_",
             "previous secret alone | type: webhook, url: 'https://x.org', on_failure: next, previous_signing_secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' | field 'previous_signing_secret' is set without 'signing_secret'",
-            "unset secret | type: webhook, url: 'https://x.org', on_failure: next, authorization: '{{env:NO_SUCH_TOKEN_VARIABLE}}' | field 'authorization' refers to a property that is not set"
+            "unset secret | type: webhook, url: 'https://x.org', on_failure: next, authorization: '{{env:NO_SUCH_TOKEN_VARIABLE}}' | field 'authorization' refers to a property that is not set",
+            "schedule and retries disagree | type: webhook, url: 'https://x.org', on_failure: next, retry_schedule: [5s, 5m], retries: 3 | workflow 'w', stage 'hook': fields 'retries' (3) and 'retry_schedule' (2 waits) disagree",
+            "empty schedule | type: webhook, url: 'https://x.org', on_failure: next, retry_schedule: [] | field 'retry_schedule' is empty: list at least one wait",
+            "wait not a duration | type: webhook, url: 'https://x.org', on_failure: next, retry_schedule: [5s, soon] | field 'retry_schedule' has 'soon', which is not a duration",
+            "wait beyond a week | type: webhook, url: 'https://x.org', on_failure: next, retry_schedule: [8d] | field 'retry_schedule' has '8d': every wait must be positive and at most 7d",
+            "schedule as a map | type: webhook, url: 'https://x.org', on_failure: next, retry_schedule: {a: 1} | field 'retry_schedule' must be a list of waits",
+            "no concurrency | type: webhook, url: 'https://x.org', on_failure: next, max_concurrency: 0 | field 'max_concurrency' = '0' must be a whole number from 1 to 8 (webhook.concurrency",
+            "more threads than the bundle has | type: webhook, url: 'https://x.org', on_failure: next, max_concurrency: 9 | field 'max_concurrency' = '9' must be a whole number from 1 to 8",
+            "no rate | type: webhook, url: 'https://x.org', on_failure: next, max_per_second: 0 | field 'max_per_second' = '0' must be a number above 0",
+            "rate as text | type: webhook, url: 'https://x.org', on_failure: next, max_per_second: fast | field 'max_per_second' = 'fast' must be a number above 0"
     })
     void anInvalidStageIsRefusedWithItsWorkflowStageAndFieldNamed(String why, String fields, String message) {
         String yaml = """
@@ -92,6 +101,49 @@ class WorkflowDefinitionLoaderTest {
                       - { name: done, type: complete }
                 """.formatted(fields);
         assertThatThrownBy(() -> load(yaml)).isInstanceOf(WorkflowDefinitionException.class).hasMessageContaining(message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "default | | 5s, 5m, 30m, 2h, 5h",
+            "fewer retries take the first waits | retries: 2 | 5s, 5m",
+            "more retries repeat the last wait | retries: 7 | 5s, 5m, 30m, 2h, 5h, 5h, 5h",
+            "no retry | retries: 0 | ''",
+            "a schedule of its own | 'retry_schedule: [10s, 1m, 1h]' | 10s, 1m, 1h",
+            "a schedule and the same retries | 'retry_schedule: [10s, 1h], retries: 2' | 10s, 1h",
+            "a schedule written as text | 'retry_schedule: \"30s, 2m\"' | 30s, 2m"
+    })
+    void aStagesWaitsComeFromItsScheduleOrTheFirstRetriesOfTheBundles(String why, String fields, String waits) throws IOException {
+        String extra = fields == null ? "" : ", " + fields;
+        List<StageConfig> stages = load("""
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: dataset, type: dataset }
+                      - { name: hook, type: webhook, url: 'https://x.org', on_failure: next%s }
+                      - { name: done, type: complete }
+                """.formatted(extra));
+        StageConfig hook = stages.get(1);
+        assertThat(RetrySchedule.written(hook.retrySchedule())).isEqualTo(waits);
+        assertThat(hook.retries()).isEqualTo(hook.retrySchedule().size());
+        assertThat(hook.attemptBudget()).isEqualTo(hook.retries() + 1);
+    }
+
+    @Test
+    void aStageHoldsThreeQuartersOfTheDeliveryThreadsUnlessItSaysOtherwiseAndIsNotPacedByDefault() throws IOException {
+        List<StageConfig> stages = load("""
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: dataset, type: dataset }
+                      - { name: hook, type: webhook, url: 'https://x.org', on_failure: next }
+                      - { name: paced, type: webhook, url: 'https://x.org', on_failure: next, max_concurrency: 2, max_per_second: 0.5 }
+                      - { name: done, type: complete }
+                """);
+        assertThat(stages.get(1).maxConcurrency()).isEqualTo(6);
+        assertThat(stages.get(1).isRateLimited()).isFalse();
+        assertThat(stages.get(2).maxConcurrency()).isEqualTo(2);
+        assertThat(stages.get(2).maxPerSecond()).isEqualTo(0.5);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -213,7 +265,7 @@ class WorkflowDefinitionLoaderTest {
     private List<StageConfig> load(String yaml) throws IOException {
         Path file = Files.writeString(dir.resolve("workflow.yaml"), yaml);
         return new WorkflowDefinitionLoader(this::resolve,
-                new WorkflowDefinitionLoader.Limits(5, Duration.ofSeconds(10), Duration.ofMinutes(2))).load(file);
+                WorkflowDefinitionLoader.Limits.defaults()).load(file);
     }
 
     private String resolve(String text) {
