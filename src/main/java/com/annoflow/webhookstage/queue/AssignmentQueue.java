@@ -151,13 +151,19 @@ public final class AssignmentQueue {
             }
         }
         int inFlightRoom = maxInFlight - held.size();
-        if (room > 0 && inFlightRoom < room) {
+        if (room > 0 && inFlightRoom <= 0) {
             inFlightFull.set(true);
-            room = Math.max(0, inFlightRoom);
+            room = 0;
+        } else if (room > inFlightRoom) {
+            room = inFlightRoom;
         }
         List<Visit> claimed = room <= 0 ? List.of() : claimFairly(room);
         if (held.size() >= maxInFlight) {
             inFlightFull.set(true);
+            // visits that ended since the count did not see the flag
+            if (held.size() <= maxInFlight / 2 && inFlightFull.compareAndSet(true, false)) {
+                roomFreed.run();
+            }
         }
         long now = System.nanoTime();
         for (Visit visit : claimed) {
@@ -213,8 +219,7 @@ public final class AssignmentQueue {
     private int claimFrom(StageConfig stage, int asked, Instant now, List<Visit> claimed) {
         int stageRoom = stage.maxConcurrency() - heldIn(stage.id());
         if (stageRoom <= 0) {
-            atTheirLimit.add(stage.id());
-            // a visit that ended between the count and the flag did not wake the claim: the next poll will
+            atItsLimit(stage);
             return 0;
         }
         int limit = Math.min(asked, stageRoom);
@@ -239,12 +244,23 @@ public final class AssignmentQueue {
             held.put(visit.itemId(), stage.id());
             count.incrementAndGet();
         }
-        if (count.get() >= stage.maxConcurrency()) {
-            // at its limit: the end of its visits (not the next poll) brings the next claim
-            atTheirLimit.add(stage.id());
+        if (visits.size() == stageRoom) {
+            // it took all its room: the end of its visits (not the next poll) brings the next claim
+            atItsLimit(stage);
         }
         claimed.addAll(visits);
         return visits.size();
+    }
+
+    /**
+     * The stage's claim was held back by its {@code max_concurrency}: the end of one of its visits wakes the claim once
+     * half its room is free. Visits that ended since the count did not see the mark, so look once more.
+     */
+    private void atItsLimit(StageConfig stage) {
+        atTheirLimit.add(stage.id());
+        if (heldIn(stage.id()) <= stage.maxConcurrency() / 2 && atTheirLimit.remove(stage.id())) {
+            roomFreed.run();
+        }
     }
 
     private int heldIn(long stageId) {
