@@ -151,7 +151,9 @@ public final class Attempts {
             AttemptOutcome outcome = blocked != null ? AttemptOutcome.BLOCKED
                     : isTimeout(unanswered) ? AttemptOutcome.TIMED_OUT : AttemptOutcome.UNREACHABLE;
             String error = redaction.redact(stage, blocked != null ? "blocked: " + blocked.getMessage() : describe(unanswered, stage));
-            log.record(stage.id(), entry(visit, stage, attempt, outcome, null, durationMs, error, null));
+            DeliveryAttempt logged = entry(visit, stage, attempt, outcome, null, durationMs, error, null);
+            // written in the transaction of the visit's next step (the park for a retry, or the move on)
+            exchange.setProperty(AssignmentQueue.WRITE_WITH_MOVE, (Runnable) () -> log.record(stage.id(), logged));
             metrics.attempt(stage, outcome.name(), durationMs);
             circuits.attempted(stage, outcome, durationMs);
             LOG.info("file {} stage {} delivery {} attempt {}/{}: {} after {} ms", visit.itemId(), stage.qualifiedName(),
@@ -170,12 +172,9 @@ public final class Attempts {
                 : status == 410 ? "HTTP 410 Gone: the receiver says this endpoint is gone" : "HTTP " + status;
         DeliveryAttempt logged = entry(visit, stage, attempt, outcome, status, durationMs,
                 outcome == AttemptOutcome.DELIVERED ? null : reason, excerpt);
-        if (outcome == AttemptOutcome.DELIVERED) {
-            // written in the transaction that moves the file on: one commit per delivered file instead of two
-            exchange.setProperty(AssignmentQueue.WRITE_WITH_MOVE, (Runnable) () -> log.record(stage.id(), logged));
-        } else {
-            log.record(stage.id(), logged);
-        }
+        // written in the transaction of the visit's next step: the move on (delivered, or failed for good) or the park
+        // for a retry; one commit per attempt instead of two
+        exchange.setProperty(AssignmentQueue.WRITE_WITH_MOVE, (Runnable) () -> log.record(stage.id(), logged));
         metrics.attempt(stage, outcome.name(), durationMs);
         circuits.attempted(stage, outcome, durationMs);
         LOG.info("file {} stage {} delivery {} attempt {}/{}: HTTP {} in {} ms", visit.itemId(), stage.qualifiedName(),

@@ -38,7 +38,7 @@ public final class AssignmentQueue {
     public static final String VISIT = "visit";
     public static final String STAGE = "stage";
     public static final String NEXT_STAGE = "nextStage";
-    /** A {@link Runnable} the delivery steps leave to be run inside the transaction that moves the file on. */
+    /** A {@link Runnable} the delivery steps leave to be run inside the transaction that moves the file on or parks it. */
     public static final String WRITE_WITH_MOVE = "writeWithMove";
 
     private static final Logger LOG = LoggerFactory.getLogger("webhook.queue");
@@ -481,6 +481,16 @@ public final class AssignmentQueue {
         if (visit == null) {
             visit = exchange.getMessage().getBody(Visit.class);
         }
+        Runnable attemptNotWritten = exchange.getProperty(WRITE_WITH_MOVE, Runnable.class);
+        if (attemptNotWritten != null) {
+            // the attempt was made: its log row is written even though the visit ends otherwise
+            exchange.removeProperty(WRITE_WITH_MOVE);
+            try {
+                attemptNotWritten.run();
+            } catch (RuntimeException e) {
+                LOG.warn("the delivery log could not record an attempt ({})", e.getMessage());
+            }
+        }
         if (visit != null) {
             Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
             if (cause instanceof StagePausedException) {
@@ -516,16 +526,29 @@ public final class AssignmentQueue {
 
     /**
      * The attempt failed and will be retried: the file waits in the database until {@code due} (status WAITING), holding
-     * no lease, no thread and no room in this instance; attempts made and delivery id stay in its row.
+     * no lease, no thread and no room in this instance; attempts made and delivery id stay in its row. {@code alsoWrite}
+     * (the attempt's log row) is written in the same transaction.
      *
      * @return false when the lease was lost (another instance holds the file now)
      */
-    public boolean park(Visit visit, Instant due) {
+    public boolean park(Visit visit, Instant due, Runnable alsoWrite) {
         forget(visit);
         Instant now = clock.instant();
-        boolean parked = storage.jdbc().update("UPDATE assignment SET status = 'WAITING', due_at = ?, lease_owner = NULL,"
-                                               + " lease_expires_at = NULL, updated_at = ? WHERE " + HELD,
-                Storage.utc(due), Storage.utc(now), visit.itemId(), visit.leaseOwner()) == 1;
+        // the failed attempt's log row in the same transaction: one commit per failed attempt
+        boolean parked = Boolean.TRUE.equals(storage.transactions().execute(tx -> {
+            if (storage.jdbc().update("UPDATE assignment SET status = 'WAITING', due_at = ?, lease_owner = NULL,"
+                                      + " lease_expires_at = NULL, updated_at = ? WHERE " + HELD,
+                    Storage.utc(due), Storage.utc(now), visit.itemId(), visit.leaseOwner()) != 1) {
+                return false;
+            }
+            if (alsoWrite != null) {
+                alsoWrite.run();
+            }
+            return true;
+        }));
+        if (!parked && alsoWrite != null) {
+            alsoWrite.run(); // the attempt happened even though another instance now holds the file
+        }
         Duration wait = Duration.between(now, due);
         if (parked && wait.compareTo(pollInterval) < 0) {
             // due before the next poll would find it: wake the claim then
