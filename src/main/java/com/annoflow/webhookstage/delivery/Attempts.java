@@ -153,7 +153,7 @@ public final class Attempts {
             String error = redaction.redact(stage, blocked != null ? "blocked: " + blocked.getMessage() : describe(unanswered, stage));
             DeliveryAttempt logged = entry(visit, stage, attempt, outcome, null, durationMs, error, null);
             // written in the transaction of the visit's next step (the park for a retry, or the move on)
-            exchange.setProperty(AssignmentQueue.WRITE_WITH_MOVE, (Runnable) () -> log.record(stage.id(), logged));
+            exchange.setProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, (Runnable) () -> log.record(stage.id(), logged));
             metrics.attempt(stage, outcome.name(), durationMs);
             circuits.attempted(stage, outcome, durationMs);
             LOG.info("file {} stage {} delivery {} attempt {}/{}: {} after {} ms", visit.itemId(), stage.qualifiedName(),
@@ -174,7 +174,7 @@ public final class Attempts {
                 outcome == AttemptOutcome.DELIVERED ? null : reason, excerpt);
         // written in the transaction of the visit's next step: the move on (delivered, or failed for good) or the park
         // for a retry; one commit per attempt instead of two
-        exchange.setProperty(AssignmentQueue.WRITE_WITH_MOVE, (Runnable) () -> log.record(stage.id(), logged));
+        exchange.setProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, (Runnable) () -> log.record(stage.id(), logged));
         metrics.attempt(stage, outcome.name(), durationMs);
         circuits.attempted(stage, outcome, durationMs);
         LOG.info("file {} stage {} delivery {} attempt {}/{}: HTTP {} in {} ms", visit.itemId(), stage.qualifiedName(),

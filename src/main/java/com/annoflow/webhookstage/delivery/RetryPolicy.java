@@ -65,7 +65,7 @@ public final class RetryPolicy {
         Duration retryAfter = exchange.getProperty(Attempts.RETRY_AFTER, Duration.class);
         Duration wait = retryAfter != null ? retryAfter : jittered(stage.waitBeforeRetry(made));
         Instant due = clock.instant().plus(wait);
-        if (queue.park(visit, due, exchange.getProperty(AssignmentQueue.WRITE_WITH_MOVE, Runnable.class))) {
+        if (queue.park(visit, due, exchange.getProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, Runnable.class))) {
             LOG.info("file {} stage {} delivery {}: attempt {}/{} failed; next attempt in {}{} (at {})", visit.itemId(),
                     stage.qualifiedName(), visit.deliveryId(), made, stage.attemptBudget(), RetrySchedule.roughly(wait),
                     retryAfter != null ? " as the receiver's Retry-After asked" : "", due);

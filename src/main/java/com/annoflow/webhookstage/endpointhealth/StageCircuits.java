@@ -9,11 +9,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import com.annoflow.webhookstage.BundleSettings;
 import com.annoflow.webhookstage.delivery.AttemptOutcome;
 import com.annoflow.webhookstage.storage.Storage;
+import com.annoflow.webhookstage.workflow.RetrySchedule;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -69,7 +71,7 @@ public final class StageCircuits {
 
     private static final String GONE = "GONE";
     /** Failed attempts in a row, per stage, across its files; a success resets it. */
-    private final Map<Long, java.util.concurrent.atomic.AtomicInteger> failuresInARow = new ConcurrentHashMap<>();
+    private final Map<Long, AtomicInteger> failuresInARow = new ConcurrentHashMap<>();
     /** Stages whose circuit a run of failures in a row opened (for the log line that says why). */
     private final Set<Long> openedByARun = ConcurrentHashMap.newKeySet();
 
@@ -147,8 +149,8 @@ public final class StageCircuits {
         if (breaker == null) {
             return;
         }
-        java.util.concurrent.atomic.AtomicInteger inARow = failuresInARow.computeIfAbsent(stage.id(),
-                id -> new java.util.concurrent.atomic.AtomicInteger());
+        AtomicInteger inARow = failuresInARow.computeIfAbsent(stage.id(),
+                id -> new AtomicInteger());
         switch (outcome) {
             case DELIVERED, REJECTED -> {
                 inARow.set(0);
@@ -220,7 +222,7 @@ public final class StageCircuits {
                     breaker.onError(ms, TimeUnit.MILLISECONDS, new IllegalStateException("probe failed"));
                     LOG.info("stage {}: probe not answered 2xx{}; still paused, next probe in {}", stage.qualifiedName(),
                             error == null ? "" : " (" + error + ")",
-                            com.annoflow.webhookstage.workflow.RetrySchedule.roughly(settings.probeInterval()));
+                            RetrySchedule.roughly(settings.probeInterval()));
                 }
             }
         }
@@ -321,7 +323,7 @@ public final class StageCircuits {
                               + settings.failureRatePercent() + "% over " + settings.window().toSeconds() + "s)";
                     LOG.warn("stage {} paused: {}; its files wait with their due times, charged no attempt, and the"
                              + " endpoint is probed every {}", stage.qualifiedName(), why,
-                            com.annoflow.webhookstage.workflow.RetrySchedule.roughly(settings.probeInterval()));
+                            RetrySchedule.roughly(settings.probeInterval()));
                 }
             }
             case CLOSED -> {

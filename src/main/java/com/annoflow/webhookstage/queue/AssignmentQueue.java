@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,7 +41,7 @@ public final class AssignmentQueue {
     public static final String STAGE = "stage";
     public static final String NEXT_STAGE = "nextStage";
     /** A {@link Runnable} the delivery steps leave to be run inside the transaction that moves the file on or parks it. */
-    public static final String WRITE_WITH_MOVE = "writeWithMove";
+    public static final String WRITE_WITH_NEXT_STEP = "writeWithNextStep";
 
     private static final Logger LOG = LoggerFactory.getLogger("webhook.queue");
 
@@ -188,8 +190,8 @@ public final class AssignmentQueue {
         if (stages.isEmpty()) {
             return List.of();
         }
-        stages.sort(java.util.Comparator.comparingLong(StageConfig::id));
-        java.util.Collections.rotate(stages, -Math.floorMod(rotation.getAndIncrement(), stages.size()));
+        stages.sort(Comparator.comparingLong(StageConfig::id));
+        Collections.rotate(stages, -Math.floorMod(rotation.getAndIncrement(), stages.size()));
         Instant now = clock.instant();
         List<Visit> claimed = new ArrayList<>();
         // first an equal share each, then what is left to the stages that filled their share
@@ -317,11 +319,6 @@ public final class AssignmentQueue {
         return wasWaiting;
     }
 
-    /** Visits this instance holds now. */
-    int visitsHeld() {
-        return held.size();
-    }
-
     /** The claim of one stage's due files, on this database; the attempt it starts is counted. */
     List<Visit> claim(StageConfig stage, int limit, Instant now) {
         return storage.isPostgres() ? claimSkippingLocked(stage, limit, now) : claimConditionally(stage, limit, now);
@@ -363,7 +360,7 @@ public final class AssignmentQueue {
         if (due.isEmpty()) {
             return List.of();
         }
-        due.sort(java.util.Comparator.comparing((Object[] c) -> (Instant) c[0]).thenComparing(c -> (String) c[1]));
+        due.sort(Comparator.comparing((Object[] c) -> (Instant) c[0]).thenComparing(c -> (String) c[1]));
         List<String> candidates = due.subList(0, Math.min(limit, due.size())).stream().map(c -> (String) c[1]).toList();
         List<Object[]> rows = new ArrayList<>(candidates.size());
         for (String itemId : candidates) {
@@ -472,7 +469,7 @@ public final class AssignmentQueue {
         StageConfig target = catalog.target(from, "on_success".equals(next) ? from.onSuccess()
                 : "on_failure".equals(next) ? from.onFailure() : next);
         moveOn(visit, from, target, exchange.getProperty("outcome", String.class),
-                exchange.getProperty("outcomeDetail", String.class), exchange.getProperty(WRITE_WITH_MOVE, Runnable.class));
+                exchange.getProperty("outcomeDetail", String.class), exchange.getProperty(WRITE_WITH_NEXT_STEP, Runnable.class));
     }
 
     /** Gives the claimed file of this exchange back to the queue, if it still holds the lease. */
@@ -481,10 +478,10 @@ public final class AssignmentQueue {
         if (visit == null) {
             visit = exchange.getMessage().getBody(Visit.class);
         }
-        Runnable attemptNotWritten = exchange.getProperty(WRITE_WITH_MOVE, Runnable.class);
+        Runnable attemptNotWritten = exchange.getProperty(WRITE_WITH_NEXT_STEP, Runnable.class);
         if (attemptNotWritten != null) {
             // the attempt was made: its log row is written even though the visit ends otherwise
-            exchange.removeProperty(WRITE_WITH_MOVE);
+            exchange.removeProperty(WRITE_WITH_NEXT_STEP);
             try {
                 attemptNotWritten.run();
             } catch (RuntimeException e) {
