@@ -17,11 +17,17 @@ import org.apache.camel.support.service.ServiceSupport;
  */
 public final class WakeableScheduler extends ServiceSupport implements ScheduledPollConsumerScheduler {
 
+    /** Timed polls fall on steps of this much: a file waits at most this long past its due time for its timer. */
+    static final Duration TIMER_GRANULARITY = Duration.ofMillis(50);
+
     private final Object lock = new Object();
     /** guarded by lock: a poll was asked for now */
     private boolean wakeNow;
-    /** guarded by lock: the earliest timer asked for (System.nanoTime), Long.MAX_VALUE when none */
-    private long wakeAtNanos = Long.MAX_VALUE;
+    /**
+     * guarded by lock: the timers asked for (System.nanoTime, on {@link #TIMER_GRANULARITY} steps), earliest first. All
+     * are kept, not only the earliest: a file parked after the earliest timer was set still gets its own.
+     */
+    private final java.util.TreeSet<Long> timers = new java.util.TreeSet<>();
     private CamelContext camelContext;
     private long delayMillis = 1000;
     private long initialDelayMillis = 1000;
@@ -36,12 +42,21 @@ public final class WakeableScheduler extends ServiceSupport implements Scheduled
         }
     }
 
-    /** Asks for a poll after {@code wait}, unless one is asked for sooner; the regular polls go on. */
+    /**
+     * Asks for a poll after {@code wait}, unless one is asked for sooner; the regular polls go on. The time is rounded up
+     * to the next {@link #TIMER_GRANULARITY} step, so the retries of files that failed a few milliseconds apart fall due
+     * in one claim instead of one claim each (a claim per failed attempt cost more than the attempt itself).
+     */
     public void wakeIn(Duration wait) {
         long at = System.nanoTime() + Math.max(0, wait.toNanos());
+        long step = TIMER_GRANULARITY.toNanos();
+        long past = Math.floorMod(at, step);
+        if (past != 0) {
+            at += step - past;
+        }
         synchronized (lock) {
-            if (at < wakeAtNanos) {
-                wakeAtNanos = at;
+            boolean earliest = timers.isEmpty() || at < timers.first();
+            if (timers.add(at) && earliest) {
                 lock.notifyAll();
             }
         }
@@ -53,6 +68,12 @@ public final class WakeableScheduler extends ServiceSupport implements Scheduled
             delayMillis = polling.getDelay();
             initialDelayMillis = polling.getInitialDelay();
         }
+    }
+
+    /** The regular poll interval and the first poll's delay, as {@link #onInit} reads them from the consumer. */
+    void setDelays(long delayMillis, long initialDelayMillis) {
+        this.delayMillis = delayMillis;
+        this.initialDelayMillis = initialDelayMillis;
     }
 
     @Override
@@ -87,9 +108,7 @@ public final class WakeableScheduler extends ServiceSupport implements Scheduled
             while (thread == Thread.currentThread()) {
                 synchronized (lock) {
                     wakeNow = false;
-                    if (wakeAtNanos <= System.nanoTime()) {
-                        wakeAtNanos = Long.MAX_VALUE;
-                    }
+                    timers.headSet(System.nanoTime(), true).clear();
                 }
                 Runnable current = task;
                 if (current != null) {
@@ -106,7 +125,7 @@ public final class WakeableScheduler extends ServiceSupport implements Scheduled
     private void sleepUntil(long pollAt) throws InterruptedException {
         synchronized (lock) {
             while (!wakeNow && thread == Thread.currentThread()) {
-                long left = Math.min(pollAt, wakeAtNanos) - System.nanoTime();
+                long left = (timers.isEmpty() ? pollAt : Math.min(pollAt, timers.first())) - System.nanoTime();
                 if (left <= 0) {
                     return;
                 }

@@ -64,6 +64,9 @@ class AssignmentNotificationTest {
                 bundle.jdbc().update("UPDATE assignment SET stage_id = ?, status = 'WAITING', attempts = 1,"
                                      + " due_at = now() + interval '1 hour' WHERE item_id = ?", send, id);
                 assertThat(pg.getNotifications(1000)).as("notifications for a file parked for later").isNullOrEmpty();
+                // nor for a retry due in under a second: the instance that parked it wakes itself then
+                bundle.jdbc().update("UPDATE assignment SET due_at = now() + interval '900 milliseconds' WHERE item_id = ?", id);
+                assertThat(pg.getNotifications(500)).as("notifications for a file due in 900 ms").isNullOrEmpty();
 
                 // due now (retry now): every listening instance is told
                 bundle.jdbc().update("UPDATE assignment SET due_at = now() WHERE item_id = ?", id);
