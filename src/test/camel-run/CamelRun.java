@@ -1,7 +1,7 @@
 import org.apache.camel.main.KameletMain;
 
 /**
- * What {@code camel run config/application.properties routes/webhook-delivery.yaml --dep=<bundle gav>} does, for
+ * What {@code camel run config/application.properties routes/*.camel.yaml --dep=<bundle gav>} does, for
  * machines without the Camel CLI: KameletMain (the runtime behind {@code camel run}) on the operator's config/ and
  * routes/, the bundle's jar declared as a dependency and downloaded like any other. Run from the directory holding
  * config/ and routes/, in source-file mode on camel-kamelet-main's classpath only (see CamelRunIT):
@@ -19,7 +19,8 @@ public class CamelRun {
         }
         main.setPropertyPlaceholderLocations("file:config/application.properties");
         main.addInitialProperty("camel.jbang.dependencies", args[0]);
-        main.addInitialProperty("camel.main.routesIncludePattern", "file:routes/webhook-delivery.yaml");
+        // every route file of routes/, as the shell hands them to camel run
+        main.addInitialProperty("camel.main.routesIncludePattern", "file:routes/*.yaml");
         main.run();
     }
 }

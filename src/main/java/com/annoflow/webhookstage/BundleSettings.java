@@ -48,7 +48,8 @@ public record BundleSettings(
         int demoFiles,
         EndpointHealth endpointHealth,
         Retention retention,
-        ApiLimits apiLimits) {
+        ApiLimits apiLimits,
+        List<String> targetsAllow) {
 
     /**
      * What one API request may hold; each cap is enforced with a 4xx that names it and its property. The defaults fit
@@ -142,7 +143,8 @@ public record BundleSettings(
                         r.integer("api.max-name-chars", 500, 1, 1000),
                         r.integer("api.max-path-chars", 1000, 1, 4000),
                         r.integer("api.max-url-chars", 4000, 1, 8000),
-                        r.duration("api.read-timeout", "5s")));
+                        r.duration("api.read-timeout", "5s")),
+                r.schemes("targets.allow", "http,https"));
         r.replaced();
         r.check(s);
         return s;
@@ -196,6 +198,29 @@ public record BundleSettings(
                 problems.add(PREFIX + key + "=" + raw + ": must be a whole number");
                 return fallback;
             }
+        }
+
+        /** Comma-separated URI schemes (Camel component names), lower case; http and https always among them. */
+        List<String> schemes(String key, String fallback) {
+            List<String> schemes = new java.util.ArrayList<>();
+            for (String scheme : text(key, fallback).split(",")) {
+                String trimmed = scheme.trim().toLowerCase(java.util.Locale.ROOT);
+                if (trimmed.isEmpty()) {
+                    continue;
+                }
+                if (!trimmed.matches("[a-z][a-z0-9+.-]{0,49}")) {
+                    problems.add(PREFIX + key + "=" + text(key, fallback) + ": '" + scheme.trim() + "' is not a URI scheme"
+                                 + " (a Camel component name such as direct or kafka)");
+                } else if (!schemes.contains(trimmed)) {
+                    schemes.add(trimmed);
+                }
+            }
+            for (String always : List.of("http", "https")) {
+                if (!schemes.contains(always)) {
+                    schemes.add(always);
+                }
+            }
+            return List.copyOf(schemes);
         }
 
         List<Duration> schedule(String key, String fallback) {

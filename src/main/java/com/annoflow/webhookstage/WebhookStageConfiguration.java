@@ -12,6 +12,7 @@ import com.annoflow.webhookstage.api.HttpGuard;
 import com.annoflow.webhookstage.delivery.Attempts;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.delivery.Ping;
+import com.annoflow.webhookstage.delivery.Preview;
 import com.annoflow.webhookstage.delivery.Redaction;
 import com.annoflow.webhookstage.delivery.RetryPolicy;
 import com.annoflow.webhookstage.demo.DemoRoutes;
@@ -21,8 +22,10 @@ import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.retention.RetentionPurge;
 import com.annoflow.webhookstage.retention.RetentionRoutes;
 import com.annoflow.webhookstage.metrics.WebhookMetrics;
+import com.annoflow.webhookstage.outbound.EndpointTargets;
 import com.annoflow.webhookstage.outbound.OutboundHttp;
 import com.annoflow.webhookstage.outbound.TargetGuard;
+import com.annoflow.webhookstage.payload.CustomShapes;
 import com.annoflow.webhookstage.payload.PayloadBuilder;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.LeaseRecoveryRoutes;
@@ -35,6 +38,7 @@ import com.annoflow.webhookstage.storage.DatabaseHealthCheck;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
+import com.annoflow.webhookstage.workflow.WorkflowDefinitionException;
 import com.annoflow.webhookstage.workflow.WorkflowDefinitionLoader;
 import com.annoflow.webhookstage.workflow.WorkflowSync;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -120,12 +124,30 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         });
     }
 
+    /**
+     * Once the route files are loaded (before any route starts): every payload route and every Camel endpoint target a
+     * stage names exists.
+     */
+    private static void checkPayloadRoutes(CamelContext context, BundleSettings settings, WorkflowCatalog workflows,
+            CustomShapes customShapes) throws Exception {
+        context.addStartupListener(new org.apache.camel.StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext camel, boolean alreadyStarted) {
+                List<String> problems = new java.util.ArrayList<>(customShapes.problems(workflows.stages()));
+                problems.addAll(EndpointTargets.problems(camel, workflows.stages()));
+                if (!problems.isEmpty()) {
+                    throw new WorkflowDefinitionException(settings.workflowFile(), problems);
+                }
+            }
+        });
+    }
+
     private static List<StageConfig> loadWorkflows(CamelContext context, BundleSettings settings) {
         // the lease covers one attempt: its timeout plus a margin for the statements around the request
         WorkflowDefinitionLoader loader = new WorkflowDefinitionLoader(context::resolvePropertyPlaceholders,
                 new WorkflowDefinitionLoader.Limits(settings.retrySchedule(), settings.defaultRetries(),
                         settings.defaultTimeout(), settings.leaseDuration().minus(BundleSettings.LEASE_MARGIN),
-                        settings.maxConcurrencyPerStage(), settings.concurrency()));
+                        settings.maxConcurrencyPerStage(), settings.concurrency(), settings.targetsAllow()));
         return loader.load(Path.of(settings.workflowFile()));
     }
 
@@ -164,7 +186,10 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         registry.bind("jsonMapper", json);
         registry.bind("webhookDataSource", storage.dataSource());
         registry.bind("queue", queue);
-        registry.bind("payloads", new PayloadBuilder(files, workflows, json));
+        CustomShapes customShapes = new CustomShapes(context, json);
+        PayloadBuilder payloads = new PayloadBuilder(files, workflows, json, customShapes);
+        registry.bind("payloads", payloads);
+        checkPayloadRoutes(context, settings, workflows, customShapes);
         StageCircuits circuits = new StageCircuits(storage, workflows, clock, settings.endpointHealth(), meters);
         circuits.onPausedStagesChange(queue::pauseStages);
         Redaction redaction = new Redaction();
@@ -184,14 +209,15 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         }
         context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval(), settings.instanceId(), metrics));
         context.addRoutes(new QueueSummaryRoutes(queue, settings.queueSummaryInterval()));
-        Ping ping = new Ping(context, attempts, json, redaction);
+        Ping ping = new Ping(context, attempts, payloads, json, redaction);
         context.addRoutes(new EndpointHealthRoutes(circuits,
                 stage -> "DELIVERED".equals(ping.send(stage).get("outcome")), settings.endpointHealth().probeInterval()));
         context.addRoutes(new RetentionRoutes(new RetentionPurge(storage, clock, settings.retention()),
                 settings.retention(), meters));
         ApiKeys keys = new ApiKeys(storage, clock);
         keys.ensureAdminKey(settings.adminKey());
-        context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, keys, ping, circuits,
+        context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, keys, ping,
+                new Preview(context, payloads, attempts), circuits,
                 settings.apiLimits()), keys, settings.apiLimits(), json));
         guardTheHttpServer(context, settings);
         if (settings.demoEnabled()) {

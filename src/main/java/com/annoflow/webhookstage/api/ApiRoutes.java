@@ -61,6 +61,8 @@ public final class ApiRoutes extends RouteBuilder {
                 new Endpoint("POST", stage + "/retry-now", "api-retry-stage-now", 200,
                         (r, c) -> api.retryStageNow(r.path("workflow"), r.path("stage"), c)),
                 new Endpoint("POST", stage + "/ping", "api-ping", 200, (r, c) -> api.ping(r.path("workflow"), r.path("stage"), c)),
+                new Endpoint("GET", stage + "/preview", "api-preview", 200, (r, c) -> api.preview(r.path("workflow"),
+                        r.path("stage"), r.query("file_id"), r.query("delivery_id"), c)),
                 new Endpoint("GET", stage + "/health", "api-stage-health", 200,
                         (r, c) -> api.health(r.path("workflow"), r.path("stage"), c)),
                 new Endpoint("POST", stage + "/pause", "api-pause", 200,

@@ -12,6 +12,8 @@ import com.annoflow.webhookstage.access.Caller;
 import com.annoflow.webhookstage.access.Role;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.delivery.Ping;
+import com.annoflow.webhookstage.delivery.Preview;
+import com.annoflow.webhookstage.payload.InvalidPayloadException;
 import com.annoflow.webhookstage.endpointhealth.StageCircuits;
 import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.files.RegisteredFile;
@@ -38,6 +40,7 @@ public final class FileApi {
     private final DeliveryLog deliveries;
     private final ApiKeys keys;
     private final Ping ping;
+    private final Preview preview;
     private final StageCircuits circuits;
     private final BundleSettings.ApiLimits limits;
 
@@ -47,8 +50,9 @@ public final class FileApi {
     private static final java.util.regex.Pattern KEY_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     public FileApi(FileCatalog files, AssignmentQueue queue, WorkflowCatalog workflows, DeliveryLog deliveries,
-            ApiKeys keys, Ping ping, StageCircuits circuits, BundleSettings.ApiLimits limits) {
+            ApiKeys keys, Ping ping, Preview preview, StageCircuits circuits, BundleSettings.ApiLimits limits) {
         this.keys = keys;
+        this.preview = preview;
         this.circuits = circuits;
         this.ping = ping;
         this.files = files;
@@ -270,6 +274,59 @@ public final class FileApi {
         return ping.send(webhookStage(workflow, stageName));
     }
 
+    /**
+     * The exact body and the headers (secrets masked) that the stage would send for the file, sent nowhere and moving
+     * nothing. The delivery id is {@code delivery_id} if given, else that of the file's visit of this stage, else an
+     * example one.
+     */
+    public Object preview(String workflow, String stageName, String fileId, String deliveryId, Caller caller) {
+        requireRole(caller, "preview a stage's payload", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
+        StageConfig stage = webhookStage(workflow, stageName);
+        if (fileId == null || fileId.isBlank()) {
+            throw new ApiException(400, "file_id: required query parameter, the item id of a registered file"
+                                        + " (e.g. ?file_id=01920b88-51e0-ce68-bf91-a1bab42246e0)");
+        }
+        requireItemId("file_id", fileId);
+        if (files.item(fileId).isEmpty()) {
+            throw notFound(fileId);
+        }
+        String from;
+        if (deliveryId != null) {
+            if (!DELIVERY_ID.matcher(deliveryId).matches()) {
+                throw new ApiException(400, "delivery_id: " + ApiText.shown(deliveryId) + " is not a delivery id (msg_"
+                                            + " and 32 hex digits, as in the webhook-id header); leave it out to use the"
+                                            + " file's own");
+            }
+            from = "query";
+        } else {
+            deliveryId = queue.deliveryIdIn(fileId, stage.id()).orElse(null);
+            from = deliveryId != null ? "visit" : "example";
+            if (deliveryId == null) {
+                deliveryId = "msg_" + "0".repeat(32);
+            }
+        }
+        Preview.Request request;
+        try {
+            request = preview.of(stage, fileId, deliveryId);
+        } catch (InvalidPayloadException e) {
+            throw new ApiException(422, "payload: " + e.getMessage() + " (a delivery of this file would fail the same way,"
+                                        + " with this reason in the delivery log)");
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("workflow", workflow);
+        answer.put("stage", stageName);
+        answer.put("file_id", fileId);
+        answer.put("payload", stage.payload().label());
+        answer.put("delivery_id", deliveryId);
+        answer.put("delivery_id_from", from);
+        answer.put("url", caller.role() == Role.ADMIN ? stage.url().toString() : request.url());
+        answer.put("headers", request.headers());
+        answer.put("body", request.body());
+        return answer;
+    }
+
+    private static final java.util.regex.Pattern DELIVERY_ID = java.util.regex.Pattern.compile("msg_[0-9a-f]{32}");
+
     /** Whether the stage is sending, and why not: circuit state, recent failure rate, manual pause. */
     public Object health(String workflow, String stageName, Caller caller) {
         StageConfig stage = webhookStage(workflow, stageName);
@@ -398,6 +455,11 @@ public final class FileApi {
                         view.put("url", caller.role() == Role.ADMIN ? stage.url().toString() : TargetUrls.masked(stage.url()));
                         view.put("authorization", stage.hasAuthorization() ? "configured" : "none");
                         view.put("signing", stage.isSigned() ? stage.signingSecrets().size() + " secret(s)" : "none");
+                        // header values may be API keys: names only, every value masked
+                        Map<String, String> headers = new LinkedHashMap<>();
+                        stage.headers().keySet().forEach(name -> headers.put(name, "****"));
+                        view.put("headers", headers);
+                        view.put("payload", stage.payload().label());
                         view.put("include_annotations", stage.includeAnnotations());
                         view.put("retries", stage.retries());
                         view.put("retry_schedule", stage.retrySchedule().stream().map(RetrySchedule::written).toList());

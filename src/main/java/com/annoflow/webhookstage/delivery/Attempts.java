@@ -30,7 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The steps of one attempt in {@code routes/webhook-delivery.yaml}: {@link #begin} counts it and prepares the request,
+ * The steps of one attempt in {@code routes/webhook-delivery.camel.yaml}: {@link #begin} counts it and prepares the request,
  * {@link #unanswered} turns a connection error into an outcome, {@link #record} writes the delivery log and decides
  * whether the attempt failed. {@link #giveUp} and {@link #delivered} describe how the visit ended.
  */
@@ -39,10 +39,17 @@ public final class Attempts {
     /** Exchange properties of the attempt in progress. */
     public static final String ATTEMPTS_MADE = "attemptsMade";
     public static final String TIMEOUT_MILLIS = "timeoutMillis";
+    /** Whether the stage's target is an http(s) URL (the route posts it) or a Camel endpoint (the route sends to it). */
+    public static final String HTTP_TARGET = "httpTarget";
+    /** The stage's target as written; a Camel endpoint URI when {@link #HTTP_TARGET} is false. */
+    public static final String TARGET_URI = "targetUri";
     public static final String OUTCOME = "outcome";
     public static final String OUTCOME_DETAIL = "outcomeDetail";
     /** The wait a receiver asked for with Retry-After (a {@link Duration}, capped), read when the file is parked. */
     public static final String RETRY_AFTER = "retryAfter";
+    /** The stage a delivered answer chose with {@code next_stage} ({@code next_from_response}), for the router. */
+    public static final String RECEIVERS_NEXT_STAGE = "receiversNextStage";
+    private static final String RECEIVERS_CHOICE = "receiversChoice";
     private static final String STARTED = "attemptStartedNanos";
     private static final String UNANSWERED = "attemptUnanswered";
 
@@ -105,17 +112,26 @@ public final class Attempts {
         }
         exchange.setProperty(ATTEMPTS_MADE, made + 1);
         exchange.setProperty(TIMEOUT_MILLIS, stage.timeoutMillis());
+        exchange.setProperty(HTTP_TARGET, stage.isHttpTarget());
+        exchange.setProperty(TARGET_URI, stage.url().toString());
         exchange.setProperty(STARTED, System.nanoTime());
         exchange.removeProperty(UNANSWERED);
 
         prepareRequest(request, stage, visit.deliveryId(), body);
     }
 
-    /** The request every attempt (and a ping) sends: stage URL, headers from scratch, signature over {@code body}. */
+    /**
+     * The request every attempt (and a ping) sends: stage URL, the stage's headers and the bundle's, from scratch, and the
+     * signature over {@code body}.
+     */
     public void prepareRequest(Message request, StageConfig stage, String deliveryId, byte[] body) {
         request.removeHeaders("*");
         request.setBody(body);
-        request.setHeader(Exchange.HTTP_URI, stage.url().toString());
+        // the stage's own headers first; their names never collide with the bundle's (refused at start-up)
+        stage.headers().forEach(request::setHeader);
+        if (stage.isHttpTarget()) {
+            request.setHeader(Exchange.HTTP_URI, stage.url().toString());
+        }
         // the enum camel-http reads; the text "POST" cost a type-converter miss on every request (found by profiling)
         request.setHeader(Exchange.HTTP_METHOD, org.apache.camel.component.http.HttpMethods.POST);
         request.setHeader(Exchange.CONTENT_TYPE, "application/json");
@@ -134,12 +150,14 @@ public final class Attempts {
 
     /** The request got no HTTP answer: remember why, so {@link #record} logs it like any other outcome. */
     public void unanswered(Exchange exchange) {
+        forgetTheTargetsErrorHandling(exchange);
         Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         exchange.setProperty(UNANSWERED, cause);
     }
 
     /** Writes the attempt to the delivery log, then fails the attempt unless the receiver answered 2xx. */
     public void record(Exchange exchange) {
+        forgetTheTargetsErrorHandling(exchange);
         Visit visit = exchange.getProperty(AssignmentQueue.VISIT, Visit.class);
         StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
         int attempt = exchange.getProperty(ATTEMPTS_MADE, Integer.class);
@@ -149,7 +167,8 @@ public final class Attempts {
         if (unanswered != null) {
             BlockedTargetException blocked = cause(unanswered, BlockedTargetException.class);
             AttemptOutcome outcome = blocked != null ? AttemptOutcome.BLOCKED
-                    : isTimeout(unanswered) ? AttemptOutcome.TIMED_OUT : AttemptOutcome.UNREACHABLE;
+                    : isTimeout(unanswered) ? AttemptOutcome.TIMED_OUT
+                    : stage.isHttpTarget() ? AttemptOutcome.UNREACHABLE : AttemptOutcome.FAILED;
             String error = redaction.redact(stage, blocked != null ? "blocked: " + blocked.getMessage() : describe(unanswered, stage));
             DeliveryAttempt logged = entry(visit, stage, attempt, outcome, null, durationMs, error, null);
             // written in the transaction of the visit's next step (the park for a retry, or the move on)
@@ -162,8 +181,20 @@ public final class Attempts {
         }
 
         Message response = exchange.getMessage();
-        int status = response.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
-        String excerpt = excerpt(response, stage);
+        Integer answered = response.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        if (!stage.isHttpTarget() && answered == null) {
+            // a Camel endpoint took the message without an exception: delivered (one that calls HTTP may set a status)
+            DeliveryAttempt logged = entry(visit, stage, attempt, AttemptOutcome.DELIVERED, null, durationMs, null, null);
+            exchange.setProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, (Runnable) () -> log.record(stage.id(), logged));
+            metrics.attempt(stage, AttemptOutcome.DELIVERED.name(), durationMs);
+            circuits.attempted(stage, AttemptOutcome.DELIVERED, durationMs);
+            LOG.info("file {} stage {} delivery {} attempt {}/{}: taken by {} in {} ms", visit.itemId(), stage.qualifiedName(),
+                    visit.deliveryId(), attempt, stage.attemptBudget(), TargetUrls.masked(stage.url()), durationMs);
+            return;
+        }
+        int status = answered == null ? 0 : answered;
+        byte[] head = head(response, stage, status >= 200 && status < 300);
+        String excerpt = excerpt(head, stage);
         AttemptOutcome outcome = status >= 200 && status < 300 ? AttemptOutcome.DELIVERED
                 : status == 410 ? AttemptOutcome.GONE
                 : status >= 400 && status < 500 && status != 408 && status != 429 ? AttemptOutcome.REJECTED
@@ -180,6 +211,13 @@ public final class Attempts {
         LOG.info("file {} stage {} delivery {} attempt {}/{}: HTTP {} in {} ms", visit.itemId(), stage.qualifiedName(),
                 visit.deliveryId(), attempt, stage.attemptBudget(), status, durationMs);
         if (outcome == AttemptOutcome.DELIVERED) {
+            if (stage.letsTheReceiverChoose()) {
+                ReceiversChoice choice = ReceiversChoice.of(head, stage);
+                if (choice.stage() != null) {
+                    exchange.setProperty(RECEIVERS_NEXT_STAGE, choice.stage());
+                }
+                exchange.setProperty(RECEIVERS_CHOICE, choice.why());
+            }
             return;
         }
         Long retryAfter = retryAfterMillis(response.getHeader("Retry-After", String.class));
@@ -194,11 +232,13 @@ public final class Attempts {
                 outcome != AttemptOutcome.REJECTED);
     }
 
-    /** The visit succeeded: say so for the router and the transition history. */
+    /** The visit succeeded: say so for the router and the transition history (with the receiver's choice, if any). */
     public void delivered(Exchange exchange) {
         metrics.visitEnded(exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class), "DELIVERED");
         exchange.setProperty(OUTCOME, "DELIVERED");
-        exchange.setProperty(OUTCOME_DETAIL, "delivered on attempt " + exchange.getProperty(ATTEMPTS_MADE, Integer.class));
+        String choice = exchange.getProperty(RECEIVERS_CHOICE, String.class);
+        exchange.setProperty(OUTCOME_DETAIL, "delivered on attempt " + exchange.getProperty(ATTEMPTS_MADE, Integer.class)
+                                             + (choice == null ? "" : "; " + choice));
     }
 
     /** The visit failed for good: log a payload that could not be built (nothing was sent) and say why it ends. */
@@ -218,6 +258,20 @@ public final class Attempts {
         exchange.setProperty(OUTCOME_DETAIL, redaction.redact(stage, cause.getMessage()) + " after " + attempts + " attempt(s)");
     }
 
+    /**
+     * A Camel endpoint target may be a route with an error handler of its own; when it gave up it marked the exchange
+     * as exhausted, and an exhausted exchange is handled by no further error handler, so the failed attempt would never
+     * reach the retry decision (the file would sit in SENDING until its lease expired). The attempt's outcome is
+     * decided here, so that mark is cleared.
+     */
+    private static void forgetTheTargetsErrorHandling(Exchange exchange) {
+        exchange.getExchangeExtension().setRedeliveryExhausted(false);
+        exchange.getExchangeExtension().setErrorHandlerHandled(null);
+        exchange.getExchangeExtension().setFailureHandled(false);
+        exchange.removeProperty(Exchange.FAILURE_ENDPOINT);
+        exchange.removeProperty(Exchange.FAILURE_ROUTE_ID);
+    }
+
     private DeliveryAttempt entry(Visit visit, StageConfig stage, int attempt, AttemptOutcome outcome, Integer status,
             long durationMs, String error, String excerpt) {
         return new DeliveryAttempt(visit.itemId(), stage.workflow(), stage.name(), visit.deliveryId(), attempt,
@@ -225,26 +279,34 @@ public final class Attempts {
     }
 
     /**
-     * The first {@code webhook.response-excerpt-chars} characters of the answer, the stage's secrets taken out (a receiver
-     * may echo the request's headers); read a little further than the excerpt, so a secret across its end is found.
+     * The head of the answer: enough for the excerpt (a little further than it, so a secret across its end is found) and,
+     * for a delivered answer of a stage that lets the receiver choose, enough to read its {@code next_stage}.
      */
-    private String excerpt(Message response, StageConfig stage) {
-        if (excerptChars == 0) {
-            return null;
+    private byte[] head(Message response, StageConfig stage, boolean delivered) {
+        int limit = excerptChars == 0 ? 0 : (excerptChars + redaction.longestSecret(stage)) * 4;
+        if (delivered && stage.letsTheReceiverChoose()) {
+            limit = Math.max(limit, ReceiversChoice.MOST_BYTES + 1);
         }
-        Object body = response.getBody();
-        if (body == null) {
+        if (limit == 0 || response.getBody() == null) {
             return null;
         }
         try (InputStream in = response.getBody(InputStream.class)) {
-            if (in == null) {
-                return null;
-            }
-            byte[] head = in.readNBytes((excerptChars + redaction.longestSecret(stage)) * 4);
-            return redaction.redactAndCut(stage, new String(head, StandardCharsets.UTF_8), excerptChars);
+            return in == null ? null : in.readNBytes(limit);
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * The first {@code webhook.response-excerpt-chars} characters of the answer, the stage's secrets taken out (a receiver
+     * may echo the request's headers).
+     */
+    private String excerpt(byte[] head, StageConfig stage) {
+        if (excerptChars == 0 || head == null) {
+            return null;
+        }
+        int cut = Math.min(head.length, (excerptChars + redaction.longestSecret(stage)) * 4);
+        return redaction.redactAndCut(stage, new String(head, 0, cut, StandardCharsets.UTF_8), excerptChars);
     }
 
     /** Retry-After in seconds or as an HTTP date, capped by webhook.retry-after.max. */
@@ -286,6 +348,15 @@ public final class Attempts {
     }
 
     private static String describe(Throwable e, StageConfig stage) {
+        if (!stage.isHttpTarget()) {
+            // a Camel endpoint's own exception is the reason, as it says it
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root && root.getMessage() == null) {
+                root = root.getCause();
+            }
+            return TargetUrls.masked(stage.url()) + " failed: " + root.getClass().getSimpleName()
+                   + (root.getMessage() == null ? "" : ": " + root.getMessage().lines().findFirst().orElse(""));
+        }
         if (isTimeout(e)) {
             return "no answer within the stage timeout of " + stage.timeoutMillis() + " ms";
         }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.annoflow.webhookstage.payload.PayloadBuilder;
 import com.annoflow.webhookstage.payload.WebhookPayload;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,21 +14,26 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 
 /**
- * Sends a test payload to a stage's URL the way a delivery would (same connection pool, SSRF guard, headers and
- * signature) without touching any file, and says what came back. Nothing is written to the delivery log.
+ * Sends a test payload (a made-up file named "ping", in the stage's payload shape) to a stage's URL the way a delivery
+ * would (same connection pool, SSRF guard, headers and signature) without touching any file, and says what came back. Nothing is written to the delivery log.
  */
 public final class Ping {
 
     private static final String ENDPOINT = "http://webhook-stage?followRedirects=false&throwExceptionOnFailure=false"
                                            + "&copyHeaders=false&connectTimeout=%d&responseTimeout=%d&connectionRequestTimeout=%d";
 
+    /** Marks a ping or a probe, never a delivery: receivers and routes may drop such requests. */
+    public static final String TEST_HEADER = "webhook-test";
+
     private final Attempts attempts;
     private final ObjectMapper json;
     private final ProducerTemplate producer;
     private final Redaction redaction;
+    private final PayloadBuilder payloads;
 
-    public Ping(CamelContext context, Attempts attempts, ObjectMapper json, Redaction redaction) {
+    public Ping(CamelContext context, Attempts attempts, PayloadBuilder payloads, ObjectMapper json, Redaction redaction) {
         this.attempts = attempts;
+        this.payloads = payloads;
         this.redaction = redaction;
         this.json = json;
         this.producer = context.createProducerTemplate();
@@ -35,16 +41,31 @@ public final class Ping {
 
     public Map<String, Object> send(StageConfig stage) throws Exception {
         String deliveryId = "msg_ping_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
-        WebhookPayload payload = new WebhookPayload(WebhookPayload.VERSION, deliveryId,
+        WebhookPayload darwin = new WebhookPayload(WebhookPayload.VERSION, WebhookPayload.SCHEMA_REF, deliveryId,
                 new WebhookPayload.Workflow(stage.workflow()), new WebhookPayload.Stage(stage.name(), stage.type().label()),
                 new WebhookPayload.Item("ping", "/", new WebhookPayload.SourceInfo("00000000-0000-0000-0000-000000000000",
                         new WebhookPayload.Team("ping", "ping"), new WebhookPayload.Dataset("ping", "ping", null), null),
                         List.of()),
                 stage.includeAnnotations() ? List.of() : null);
+        // in the stage's shape (a payload route makes its body from this one too); a shape that fails is the answer
+        byte[] body;
+        try {
+            body = json.writeValueAsBytes(payloads.shape(stage, darwin));
+        } catch (RuntimeException e) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("delivery_id", deliveryId);
+            result.put("outcome", "INVALID_PAYLOAD");
+            result.put("error", redaction.redact(stage, e.getMessage()));
+            return result;
+        }
         long timeout = stage.timeoutMillis();
         long started = System.nanoTime();
-        Exchange answer = producer.send(String.format(ENDPOINT, timeout, timeout, timeout),
-                exchange -> attempts.prepareRequest(exchange.getMessage(), stage, deliveryId, json.writeValueAsBytes(payload)));
+        // a Camel endpoint gets the ping as it gets deliveries; webhook-test lets any receiver (or route) drop it
+        Exchange answer = producer.send(stage.isHttpTarget() ? String.format(ENDPOINT, timeout, timeout, timeout)
+                : stage.url().toString(), exchange -> {
+                    attempts.prepareRequest(exchange.getMessage(), stage, deliveryId, body);
+                    exchange.getMessage().setHeader(TEST_HEADER, "true");
+                });
         long durationMs = (System.nanoTime() - started) / 1_000_000;
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("delivery_id", deliveryId);
@@ -55,11 +76,16 @@ public final class Ping {
                                                         + answer.getException().getMessage()));
             return result;
         }
-        int status = answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        Integer answered = answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        if (!stage.isHttpTarget() && answered == null) {
+            result.put("outcome", "DELIVERED");
+            return result;
+        }
+        int status = answered == null ? 0 : answered;
         result.put("outcome", status >= 200 && status < 300 ? "DELIVERED" : "FAILED");
         result.put("http_status", status);
-        String body = answer.getMessage().getBody(String.class);
-        result.put("response_excerpt", body == null ? "" : redaction.redactAndCut(stage, body, 500));
+        String answerBody = answer.getMessage().getBody(String.class);
+        result.put("response_excerpt", answerBody == null ? "" : redaction.redactAndCut(stage, answerBody, 500));
         return result;
     }
 }

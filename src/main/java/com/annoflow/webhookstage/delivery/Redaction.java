@@ -79,6 +79,10 @@ public final class Redaction {
                 values.add(authorization.substring(space + 1).trim());
             }
         }
+        // every stage header value counts as a secret (an API key is one); only their names are ever shown
+        if (stage.headers() != null) {
+            values.addAll(stage.headers().values());
+        }
         for (String secret : stage.signingSecrets() == null ? List.<String>of() : stage.signingSecrets()) {
             values.add(secret);
             values.add(secret.substring(secret.indexOf('_') + 1));

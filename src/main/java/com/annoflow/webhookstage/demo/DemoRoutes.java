@@ -60,10 +60,15 @@ public final class DemoRoutes extends RouteBuilder {
         String deliveryId = exchange.getMessage().getHeader("webhook-id", String.class);
         JsonNode payload = json.readTree(exchange.getMessage().getBody(String.class));
         boolean firstAttempt = deliveryId != null && seenDeliveries.add(deliveryId);
-        // only names and counts: a receiver's log is no place for the Authorization header or the whole payload
-        String summary = "delivery " + deliveryId + " for '" + payload.at("/item/name").asText() + "' from stage "
-                         + payload.at("/stage/name").asText() + " with " + payload.path("annotations").size()
-                         + " annotation(s)" + (firstAttempt ? " -> 503 (the demo fails every first attempt)" : " -> 200");
+        // only names, counts and the body's top-level keys (so a payload shape's fields show): a receiver's log is no
+        // place for the Authorization header or the whole payload
+        String name = payload.at("/item/name").isMissingNode() ? payload.path("item_name").asText() : payload.at("/item/name").asText();
+        String stage = payload.path("stage").isTextual() ? payload.path("stage").asText() : payload.at("/stage/name").asText();
+        List<String> keys = new ArrayList<>();
+        payload.fieldNames().forEachRemaining(keys::add);
+        String summary = "delivery " + deliveryId + " for '" + name + "' from stage " + stage + " with "
+                         + payload.path("annotations").size() + " annotation(s), keys " + keys
+                         + (firstAttempt ? " -> 503 (the demo fails every first attempt)" : " -> 200");
         exchange.setProperty("demoSummary", summary);
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, firstAttempt ? 503 : 200);

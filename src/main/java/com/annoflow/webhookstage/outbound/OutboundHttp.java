@@ -51,8 +51,8 @@ public final class OutboundHttp {
     /** Start-up warning for stages whose URL the guard would refuse today; each attempt checks again. */
     public static void warnAboutBlockedStages(Collection<StageConfig> stages, TargetGuard guard) {
         for (StageConfig stage : stages) {
-            if (stage.url() == null) {
-                continue;
+            if (stage.url() == null || !stage.isHttpTarget()) {
+                continue; // a Camel endpoint: the guard covers http(s) only (docs/security.md)
             }
             String host = stage.url().getHost();
             try {

@@ -61,16 +61,26 @@ public final class TargetUrls {
         if (url == null) {
             return null;
         }
+        if (!isHttp(url) && url.getHost() == null) {
+            // a Camel endpoint (direct:notify-slack, kafka:topic?...): its options can hold credentials
+            return url.getScheme() + ":" + MASK;
+        }
         String rest = (url.getRawPath() == null ? "" : url.getRawPath()) + (url.getRawQuery() == null ? "" : "?");
         return url.getScheme() + "://" + url.getHost() + (url.getPort() >= 0 ? ":" + url.getPort() : "") + "/"
                + (rest.isEmpty() || rest.equals("/") ? "" : MASK);
+    }
+
+    /** Whether the target is an http(s) URL (else a Camel endpoint allowed by webhook.targets.allow). */
+    public static boolean isHttp(URI url) {
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+        return scheme.equals("http") || scheme.equals("https");
     }
 
     /** The masked form of a URL given as text; null when it has no scheme and host to show. */
     public static String masked(String url) {
         try {
             URI parsed = new URI(url);
-            return parsed.getScheme() != null && parsed.getHost() != null ? masked(parsed) : null;
+            return parsed.getScheme() != null && (parsed.getHost() != null || !isHttp(parsed)) ? masked(parsed) : null;
         } catch (Exception e) {
             return null; // what does not parse is not shown at all: it may hold user info or a token anywhere
         }

@@ -458,7 +458,7 @@ public final class AssignmentQueue {
     }
 
     /**
-     * The last step of a visit in {@code routes/webhook-delivery.yaml}: moves the file to the stage the router chose
+     * The last step of a visit in {@code routes/webhook-delivery.camel.yaml}: moves the file to the stage the router chose
      * (exchange property {@code nextStage}: {@code on_success}, {@code on_failure}, or a stage name), recording the
      * outcome the delivery steps described.
      */
@@ -552,6 +552,12 @@ public final class AssignmentQueue {
             wakeIn.accept(wait.isNegative() ? Duration.ZERO : wait);
         }
         return parked;
+    }
+
+    /** The delivery id of the file's visit of {@code stageId}, when it is in that stage and has one. */
+    public java.util.Optional<String> deliveryIdIn(String itemId, long stageId) {
+        return storage.jdbc().queryForList("SELECT delivery_id FROM assignment WHERE item_id = ? AND stage_id = ?"
+                                           + " AND delivery_id IS NOT NULL", String.class, itemId, stageId).stream().findFirst();
     }
 
     /**

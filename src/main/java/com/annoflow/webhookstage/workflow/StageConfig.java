@@ -3,6 +3,7 @@ package com.annoflow.webhookstage.workflow;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One stage of a workflow as configured in {@code config/workflow.yaml}, with its edges resolved to stage names.
@@ -24,11 +25,15 @@ public record StageConfig(
         String onFailure,
         List<String> signingSecrets,
         int maxConcurrency,
-        double maxPerSecond) {
+        double maxPerSecond,
+        PayloadShape payload,
+        Map<String, String> headers,
+        List<String> nextFromResponse) {
 
     public StageConfig withId(long newId) {
         return new StageConfig(newId, workflow, name, type, position, url, authorization, includeAnnotations,
-                retrySchedule, timeout, next, onSuccess, onFailure, signingSecrets, maxConcurrency, maxPerSecond);
+                retrySchedule, timeout, next, onSuccess, onFailure, signingSecrets, maxConcurrency, maxPerSecond, payload,
+                headers, nextFromResponse);
     }
 
     /** Retries after the first attempt fails: one per wait of the schedule. */
@@ -39,6 +44,16 @@ public record StageConfig(
     /** The wait before retry {@code n} (1 for the first retry), before jitter. */
     public Duration waitBeforeRetry(int n) {
         return retrySchedule.get(Math.min(n, retrySchedule.size()) - 1);
+    }
+
+    /** Whether the target is an http(s) URL; else a Camel endpoint allowed by {@code webhook.targets.allow}. */
+    public boolean isHttpTarget() {
+        return url != null && com.annoflow.webhookstage.outbound.TargetUrls.isHttp(url);
+    }
+
+    /** Whether a delivered answer's {@code next_stage} may pick the next stage ({@code next_from_response}). */
+    public boolean letsTheReceiverChoose() {
+        return nextFromResponse != null && !nextFromResponse.isEmpty();
     }
 
     /** Whether {@code max_per_second} paces this stage's sends. */
@@ -70,9 +85,11 @@ public record StageConfig(
 
     @Override
     public String toString() {
-        // the Authorization value is a secret: only its presence is ever shown
+        // the Authorization value and the header values are secrets: only their presence or names are ever shown
         return "Stage[" + qualifiedName() + ", " + type.label()
                + (url != null ? ", url=" + com.annoflow.webhookstage.outbound.TargetUrls.masked(url) + ", authorization=" + (hasAuthorization() ? "****" : "none")
-                                + ", signing=" + (isSigned() ? signingSecrets.size() + " secret(s)" : "none") : "") + "]";
+                                + ", signing=" + (isSigned() ? signingSecrets.size() + " secret(s)" : "none")
+                                + ", payload=" + payload + (headers.isEmpty() ? "" : ", headers=" + headers.keySet()) : "")
+               + "]";
     }
 }

@@ -32,7 +32,7 @@ public final class WorkflowDefinitionLoader {
     private static final Set<String> COMMON_FIELDS = Set.of("name", "type", "next");
     private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "authorization", "include_annotations", "retries",
             "retry_schedule", "timeout", "on_success", "on_failure", "signing_secret", "previous_signing_secret",
-            "max_concurrency", "max_per_second");
+            "max_concurrency", "max_per_second", "payload", "headers", "next_from_response");
     private static final int MAX_RETRIES = RetrySchedule.MOST_RETRIES;
     private static final double MOST_PER_SECOND = 10_000;
 
@@ -41,12 +41,19 @@ public final class WorkflowDefinitionLoader {
      * whose first {@code webhook.retries} waits a stage gets), the timeout, and the delivery threads a stage may hold.
      */
     public record Limits(List<Duration> defaultSchedule, int defaultRetries, Duration defaultTimeout, Duration maxTimeout,
-            int defaultMaxConcurrency, int concurrency) {
+            int defaultMaxConcurrency, int concurrency, List<String> targetSchemes) {
 
         /** For tests and tools: the bundle's own defaults. */
         public static Limits defaults() {
             return new Limits(List.of(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30),
-                    Duration.ofHours(2), Duration.ofHours(5)), 5, Duration.ofSeconds(10), Duration.ofMinutes(4), 6, 8);
+                    Duration.ofHours(2), Duration.ofHours(5)), 5, Duration.ofSeconds(10), Duration.ofMinutes(4), 6, 8,
+                    List.of("http", "https"));
+        }
+
+        /** The same limits with {@code webhook.targets.allow} = {@code schemes}. */
+        public Limits allowingTargets(List<String> schemes) {
+            return new Limits(defaultSchedule, defaultRetries, defaultTimeout, maxTimeout, defaultMaxConcurrency, concurrency,
+                    schemes);
         }
     }
 
@@ -180,7 +187,7 @@ public final class WorkflowDefinitionLoader {
             } else {
                 unknownFields(stage, COMMON_FIELDS, stageWhere, " (only webhook stages take " + WEBHOOK_FIELDS + ")");
                 result.add(new StageConfig(0, workflow, name, type, i, null, null, false, List.of(), null, next.get(name),
-                        null, null, List.of(), 0, 0));
+                        null, null, List.of(), 0, 0, PayloadShape.DARWIN_V2, Map.of(), List.of()));
             }
         }
         refuseWebhookCycles(where, result);
@@ -201,8 +208,11 @@ public final class WorkflowDefinitionLoader {
                 continue;
             }
             Map<String, String> out = new LinkedHashMap<>();
-            for (String[] edge : new String[][] {
-                    { "next", stage.next() }, { "on_success", stage.onSuccess() }, { "on_failure", stage.onFailure() } }) {
+            List<String[]> all = new ArrayList<>(List.of(new String[][] {
+                    { "next", stage.next() }, { "on_success", stage.onSuccess() }, { "on_failure", stage.onFailure() } }));
+            // a stage a receiver may choose is an edge too
+            stage.nextFromResponse().forEach(target -> all.add(new String[] { "next_from_response", target }));
+            for (String[] edge : all) {
                 if (edge[1] != null && webhooks.contains(edge[1])) {
                     out.merge(edge[1], edge[0], (a, b) -> a + "/" + b);
                 }
@@ -280,6 +290,9 @@ public final class WorkflowDefinitionLoader {
         Duration timeout = timeout(stage, where);
         int maxConcurrency = maxConcurrency(stage, where);
         double maxPerSecond = maxPerSecond(stage, where);
+        PayloadShape payload = payload(stage, where);
+        Map<String, String> headers = headers(stage, where);
+        List<String> nextFromResponse = nextFromResponse(stage, name, where, order);
 
         String onSuccessRule = optionalText(stage, "on_success", where);
         String onSuccess = edge(onSuccessRule == null ? "next" : onSuccessRule, "on_success", name, where, order, next);
@@ -310,7 +323,97 @@ public final class WorkflowDefinitionLoader {
                          + " signing_secret and keep the old one in previous_signing_secret while receivers switch");
         }
         return new StageConfig(0, workflow, name, StageType.WEBHOOK, position, url, authorization, includeAnnotations,
-                schedule, timeout, next.get(name), onSuccess, onFailure, List.copyOf(secrets), maxConcurrency, maxPerSecond);
+                schedule, timeout, next.get(name), onSuccess, onFailure, List.copyOf(secrets), maxConcurrency, maxPerSecond,
+                payload, headers, nextFromResponse);
+    }
+
+    /** {@code next_from_response: [review, complete]}: stages of this workflow a delivered answer may send the file to. */
+    private List<String> nextFromResponse(JsonNode stage, String name, String where, List<String> order) {
+        JsonNode node = stage.get("next_from_response");
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            problems.add(where + ": field 'next_from_response' must be a list of stage names of this workflow, e.g."
+                         + " [review, complete]");
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        for (JsonNode entry : node) {
+            String target = entry.isTextual() ? entry.asText() : null;
+            if (target == null || !order.contains(target)) {
+                problems.add(where + ": field 'next_from_response' lists '" + entry.asText() + "', which is no stage of this"
+                             + " workflow; use names from " + order);
+            } else if (target.equals(name)) {
+                problems.add(where + ": field 'next_from_response' lists the stage itself; a file would be sent again for"
+                             + " ever");
+            } else if (!names.contains(target)) {
+                names.add(target);
+            }
+        }
+        return List.copyOf(names);
+    }
+
+    /** {@code payload: darwin-v2} (the default), {@code flat} or {@code route:<id>}. */
+    private PayloadShape payload(JsonNode stage, String where) {
+        String written = optionalText(stage, "payload", where);
+        PayloadShape shape = PayloadShape.parse(written);
+        if (shape == null) {
+            problems.add(where + ": field 'payload' = '" + written + "' is not a payload shape; use darwin-v2 (the default),"
+                         + " flat, or route:<id> naming a route in routes/ that starts from direct:<id>");
+            return PayloadShape.DARWIN_V2;
+        }
+        return shape;
+    }
+
+    /**
+     * {@code headers: {X-Team: acme, X-Api-Key: "{{env:ACME_KEY}}"}}: extra request headers. Names the bundle sets itself,
+     * or that would change the transport, are refused; values are treated as secrets (never shown in a message).
+     */
+    private Map<String, String> headers(JsonNode stage, String where) {
+        JsonNode node = stage.get("headers");
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            problems.add(where + ": field 'headers' must be a map of header names to values, e.g. {X-Team: acme,"
+                         + " X-Api-Key: \"{{env:ACME_KEY}}\"}");
+            return Map.of();
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        Set<String> seen = new HashSet<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> header = it.next();
+            String name = header.getKey();
+            String refusal = StageHeaders.refusal(name);
+            if (refusal != null) {
+                problems.add(where + ": header '" + StageHeaders.shown(name) + "' in field 'headers' " + refusal);
+                continue;
+            }
+            if (!seen.add(name.toLowerCase(java.util.Locale.ROOT))) {
+                problems.add(where + ": header '" + name + "' is given twice in field 'headers' (names are case-insensitive);"
+                             + " keep one");
+                continue;
+            }
+            String value = optionalText(node, name, where + ", headers");
+            if (value == null) {
+                if (header.getValue() == null || header.getValue().isNull() || header.getValue().asText().isBlank()) {
+                    problems.add(where + ": header '" + name + "' in field 'headers' has no value; give it one or remove it");
+                }
+                continue;
+            }
+            if (!StageHeaders.isValidValue(value)) {
+                problems.add(where + ": header '" + name + "' in field 'headers' has a value with a line break or another"
+                             + " control character (not shown: it may be a secret); a header value is one line of text");
+                continue;
+            }
+            headers.put(name, value);
+        }
+        if (headers.size() > StageHeaders.MOST) {
+            problems.add(where + ": field 'headers' has " + headers.size() + " headers; at most " + StageHeaders.MOST
+                         + " are allowed");
+        }
+        return java.util.Collections.unmodifiableMap(headers);
     }
 
     private String edge(String rule, String field, String stage, String where, List<String> order, Map<String, String> next) {
@@ -359,6 +462,22 @@ public final class WorkflowDefinitionLoader {
         // the path and query can be the credential (a Zapier Catch Hook URL is): messages show the masked form only
         try {
             URI uri = new URI(raw);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (!scheme.isEmpty() && !scheme.equals("http") && !scheme.equals("https")) {
+                if (!limits.targetSchemes().contains(scheme)) {
+                    problems.add(where + ": field 'url'" + shownUrl(raw) + " must be an absolute http:// or https:// URL"
+                                 + " with a host; '" + scheme + "' endpoints are allowed only when webhook.targets.allow"
+                                 + " names the scheme (now: " + String.join(",", limits.targetSchemes()) + "): add "
+                                 + scheme + " there to send this stage's payloads to a Camel endpoint");
+                    return null;
+                }
+                if (uri.getRawSchemeSpecificPart() == null || uri.getRawSchemeSpecificPart().isBlank()) {
+                    problems.add(where + ": field 'url' = '" + scheme + ":' names no endpoint; write e.g. " + scheme
+                                 + ":notify-slack");
+                    return null;
+                }
+                return uri; // a Camel endpoint the operator allowed: no SSRF guard, see docs/security.md
+            }
             String refusal = TargetUrls.refusal(uri);
             if (refusal != null) {
                 problems.add(where + ": field 'url'" + shownUrl(raw) + " " + refusal);

@@ -46,6 +46,8 @@ class PingTest {
         LoggedRequest request = receiver.wiremock().getAllServeEvents().stream().map(e -> e.getRequest())
                 .filter(r -> r.getUrl().equals("/signed")).findFirst().orElseThrow();
         assertThat(request.getHeader("webhook-id")).isEqualTo(result.get("delivery_id").asText()).startsWith("msg_ping_");
+        // marked as a test, so a receiver (or a route) can drop it; deliveries never carry it
+        assertThat(request.getHeader("webhook-test")).isEqualTo("true");
         assertThat(PayloadSchema.problems(request.getBodyAsString())).isEmpty();
         assertThat(new WebhookVerifier(BundleUnderTest.SIGNING_SECRET).verify(request.getHeader("webhook-id"),
                 request.getHeader("webhook-timestamp"), request.getHeader("webhook-signature"), request.getBody())).isTrue();

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code camel run} works: KameletMain, the runtime behind the Camel CLI, in a JVM whose classpath holds only
- * camel-kamelet-main and its dependencies, started in a directory holding only copies of {@code routes/} and
- * {@code config/}, with the packaged bundle jar declared as a dependency (installed into the local Maven repository
+ * camel-kamelet-main and its dependencies, started in a directory holding only copies of {@code routes/} (plus a route
+ * file of its own) and {@code config/}, with the packaged bundle jar declared as a dependency (installed into the local Maven repository
  * before this test, as {@code mvn install} would) and resolved by KameletMain itself. It runs the demo from the unchanged
  * config and delivers the demo files.
  */
@@ -47,11 +47,22 @@ class CamelRunIT {
     }
 
     @Test
-    void kameletMainRunsTheRoutesAndConfigWithTheInstalledJarAndDeliversTheDemoFiles() throws Exception {
+    void kameletMainRunsEveryRouteFileAndTheConfigWithTheInstalledJarAndDeliversTheDemoFiles() throws Exception {
         Path dir = Path.of("target", "camel-run-it").toAbsolutePath();
         deleteRecursively(dir);
         copy(Path.of("routes"), dir.resolve("routes"));
         copy(Path.of("config"), dir.resolve("config"));
+        // an integration engineer's own route file beside the bundle's: loaded with no other change
+        Files.writeString(dir.resolve("routes").resolve("custom-hello.camel.yaml"), """
+                - route:
+                    id: custom-hello
+                    description: A route file of the integration engineer's, next to the bundle's own.
+                    from:
+                      uri: platform-http:/custom/hello
+                      steps:
+                        - setBody:
+                            constant: hello from a custom route file
+                """);
         Path log = dir.resolve("camel-run.log");
         int apiPort = freePort();
         int managementPort = freePort();
@@ -78,6 +89,7 @@ class CamelRunIT {
                 "file \\S+ stage demo/notify-receiver delivery msg_\\S+ attempt \\d/6: HTTP 200");
         assertThat(get("http://127.0.0.1:" + managementPort + "/observe/health/ready").statusCode()).isEqualTo(200);
         assertThat(get("http://127.0.0.1:" + apiPort + "/api/workflows").statusCode()).isEqualTo(401);
+        assertThat(get("http://127.0.0.1:" + apiPort + "/custom/hello").body()).isEqualTo("hello from a custom route file");
         // the demo's Authorization value is never logged
         assertThat(output).doesNotContain("demo-token");
     }

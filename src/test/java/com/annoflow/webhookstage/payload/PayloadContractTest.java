@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -21,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * What receivers rely on: the payload validates against {@code docs/payload.schema.json} and equals the golden examples
+ * What receivers rely on: the payload validates against {@code docs/payload-darwin-v2.schema.json} and equals the golden examples
  * in {@code src/test/resources/golden/} (the README shows one of them).
  */
 class PayloadContractTest {
@@ -56,14 +54,14 @@ class PayloadContractTest {
         String body = requests.get(0).getBodyAsString();
         assertThat(PayloadSchema.problems(body)).isEmpty();
         assertThat(PayloadSchema.read(body).has("annotations")).isFalse();
-        assertThat(withoutDeliveryId(body)).isEqualTo(golden("metadata-only.json", body));
+        assertThat(PayloadSchema.withoutDeliveryId(body)).isEqualTo(PayloadSchema.golden("metadata-only.json", body));
     }
 
     @Test
     void theWithAnnotationsPayloadValidatesAgainstTheSchemaAndMatchesItsGoldenExample() throws IOException {
         String body = requests.get(1).getBodyAsString();
         assertThat(PayloadSchema.problems(body)).isEmpty();
-        assertThat(withoutDeliveryId(body)).isEqualTo(golden("with-annotations.json", body));
+        assertThat(PayloadSchema.withoutDeliveryId(body)).isEqualTo(PayloadSchema.golden("with-annotations.json", body));
     }
 
     @Test
@@ -79,22 +77,5 @@ class PayloadContractTest {
         ObjectNode broken = (ObjectNode) PayloadSchema.read(requests.get(0).getBodyAsString());
         broken.remove("item");
         assertThat(PayloadSchema.problems(broken.toString())).isNotEmpty();
-    }
-
-    private static JsonNode withoutDeliveryId(String body) {
-        ObjectNode payload = (ObjectNode) PayloadSchema.read(body);
-        payload.put("delivery_id", "msg_00000000000000000000000000000000");
-        return payload;
-    }
-
-    /** A missing golden file is written to target/golden/ for review, and the test fails until it is copied over. */
-    private static JsonNode golden(String name, String actual) throws IOException {
-        Path golden = Path.of("src/test/resources/golden", name);
-        if (!Files.exists(golden)) {
-            Path candidate = Files.createDirectories(Path.of("target/golden")).resolve(name);
-            Files.writeString(candidate, PayloadSchema.read(actual).toPrettyString());
-            throw new AssertionError("no golden file " + golden + "; review " + candidate + " and copy it there");
-        }
-        return PayloadSchema.read(Files.readString(golden));
     }
 }

@@ -18,7 +18,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The real bundle, started in-process the way {@code mvn camel:run} starts it: the operator's
- * {@code config/application.properties}, the real {@code routes/*.yaml}, with a few properties overridden for the test
+ * {@code config/application.properties}, every route file of {@code routes/}, with a few properties overridden for the test
  * (its own HSQLDB, a workflow file, a free port, a retry schedule of milliseconds).
  */
 public final class BundleUnderTest implements AutoCloseable {

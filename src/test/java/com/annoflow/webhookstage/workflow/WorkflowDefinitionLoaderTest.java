@@ -52,6 +52,50 @@ class WorkflowDefinitionLoaderTest {
         assertThat(stages.get(4).next()).isNull();
     }
 
+    @Test
+    void aStagesPayloadShapeAndHeadersAreReadWithTheirPlaceholdersResolved() throws IOException {
+        List<StageConfig> stages = load("""
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: dataset, type: dataset }
+                      - { name: plain, type: webhook, url: "{{receiver}}/a", on_failure: next }
+                      - name: zap
+                        type: webhook
+                        url: "{{receiver}}/b"
+                        payload: flat
+                        headers: { X-Team: acme, X-Api-Key: "{{token}}" }
+                        on_failure: next
+                      - { name: custom, type: webhook, url: "{{receiver}}/c", payload: "route:my-shape", on_failure: next }
+                      - { name: complete, type: complete }
+                """);
+        assertThat(stages.get(1).payload()).isEqualTo(PayloadShape.DARWIN_V2);
+        assertThat(stages.get(1).headers()).isEmpty();
+        assertThat(stages.get(2).payload()).isEqualTo(PayloadShape.FLAT);
+        assertThat(stages.get(2).headers()).containsExactly(Map.entry("X-Team", "acme"), Map.entry("X-Api-Key", "Bearer t"));
+        assertThat(stages.get(2).toString()).contains("headers=[X-Team, X-Api-Key]").doesNotContain("Bearer t");
+        assertThat(stages.get(3).payload().routeId()).isEqualTo("my-shape");
+        assertThat(stages.get(3).payload().label()).isEqualTo("route:my-shape");
+    }
+
+    @Test
+    void aCamelEndpointIsATargetOnlyWhenWebhookTargetsAllowNamesItsScheme() throws IOException {
+        Path file = Files.writeString(dir.resolve("workflow.yaml"), """
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: dataset, type: dataset }
+                      - { name: hook, type: webhook, url: "direct:notify-slack", on_failure: next }
+                      - { name: complete, type: complete }
+                """);
+        List<StageConfig> stages = new WorkflowDefinitionLoader(this::resolve,
+                WorkflowDefinitionLoader.Limits.defaults().allowingTargets(List.of("http", "https", "direct"))).load(file);
+        assertThat(stages.get(1).isHttpTarget()).isFalse();
+        assertThat(stages.get(1).url().toString()).isEqualTo("direct:notify-slack");
+        assertThatThrownBy(() -> new WorkflowDefinitionLoader(this::resolve, WorkflowDefinitionLoader.Limits.defaults())
+                .load(file)).hasMessageContaining("allowed only when webhook.targets.allow names the scheme (now: http,https)");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "missing url | type: webhook, on_failure: next | workflow 'w', stage 'hook': field 'url' is required",
@@ -83,6 +127,30 @@ class WorkflowDefinitionLoaderTest {
             "unset secret | type: webhook, url: 'https://x.org', on_failure: next, authorization: '{{env:NO_SUCH_TOKEN_VARIABLE}}' | field 'authorization' refers to a property that is not set",
             "schedule and retries disagree | type: webhook, url: 'https://x.org', on_failure: next, retry_schedule: [5s, 5m], retries: 3 | workflow 'w', stage 'hook': fields 'retries' (3) and 'retry_schedule' (2 waits) disagree",
             "empty schedule | type: webhook, url: 'https://x.org', on_failure: next, retry_schedule: [] | field 'retry_schedule' is empty: list at least one wait",
+            "next_from_response not a list | type: webhook, url: 'https://x.org', on_failure: next, next_from_response: review | field 'next_from_response' must be a list of stage names of this workflow",
+            "next_from_response unknown stage | type: webhook, url: 'https://x.org', on_failure: next, next_from_response: [nowhere] | field 'next_from_response' lists 'nowhere', which is no stage of this workflow",
+            "next_from_response itself | type: webhook, url: 'https://x.org', on_failure: next, next_from_response: [hook] | field 'next_from_response' lists the stage itself",
+            "Camel endpoint not allowed | type: webhook, url: 'direct:notify-slack', on_failure: next | field 'url' = 'direct:***' must be an absolute http:// or https:// URL with a host; 'direct' endpoints are allowed only when webhook.targets.allow names the scheme (now: http,https): add direct there",
+            "unknown payload shape | type: webhook, url: 'https://x.org', on_failure: next, payload: zapier | workflow 'w', stage 'hook': field 'payload' = 'zapier' is not a payload shape; use darwin-v2 (the default), flat, or route:<id>",
+            "payload route without id | type: webhook, url: 'https://x.org', on_failure: next, payload: 'route:' | field 'payload' = 'route:' is not a payload shape",
+            "headers as a list | type: webhook, url: 'https://x.org', on_failure: next, headers: [X-Team] | field 'headers' must be a map of header names to values",
+            "Authorization as a header | type: webhook, url: 'https://x.org', on_failure: next, headers: {Authorization: x} | workflow 'w', stage 'hook': header 'Authorization' in field 'headers' is set with the stage's own field 'authorization'",
+            "webhook-* header | type: webhook, url: 'https://x.org', on_failure: next, headers: {webhook-id: x} | header 'webhook-id' in field 'headers' is reserved: the bundle sets the webhook-* headers",
+            "Webhook-Signature in capitals | type: webhook, url: 'https://x.org', on_failure: next, headers: {Webhook-Signature: x} | header 'Webhook-Signature' in field 'headers' is reserved",
+            "Content-Type header | type: webhook, url: 'https://x.org', on_failure: next, headers: {Content-Type: text/plain} | header 'Content-Type' in field 'headers' is reserved: the bundle sets it or it changes how the request travels",
+            "Content-Length header | type: webhook, url: 'https://x.org', on_failure: next, headers: {content-length: 9} | header 'content-length' in field 'headers' is reserved",
+            "Host header | type: webhook, url: 'https://x.org', on_failure: next, headers: {Host: evil.example} | header 'Host' in field 'headers' is reserved",
+            "User-Agent header | type: webhook, url: 'https://x.org', on_failure: next, headers: {User-Agent: me} | header 'User-Agent' in field 'headers' is reserved",
+            "Connection header | type: webhook, url: 'https://x.org', on_failure: next, headers: {Connection: close} | header 'Connection' in field 'headers' is reserved",
+            "Transfer-Encoding header | type: webhook, url: 'https://x.org', on_failure: next, headers: {Transfer-Encoding: chunked} | header 'Transfer-Encoding' in field 'headers' is reserved",
+            "TE header | type: webhook, url: 'https://x.org', on_failure: next, headers: {TE: trailers} | header 'TE' in field 'headers' is reserved",
+            "Upgrade header | type: webhook, url: 'https://x.org', on_failure: next, headers: {Upgrade: h2c} | header 'Upgrade' in field 'headers' is reserved",
+            "Camel header | type: webhook, url: 'https://x.org', on_failure: next, headers: {CamelHttpUri: 'http://169.254.169.254/'} | header 'CamelHttpUri' in field 'headers' is reserved: Camel* names steer Camel's HTTP component",
+            "header name with a space | type: webhook, url: 'https://x.org', on_failure: next, headers: {'X Team': acme} | header 'X Team' in field 'headers' is not a valid header name",
+            "header twice | type: webhook, url: 'https://x.org', on_failure: next, headers: {X-Team: a, x-team: b} | header 'x-team' is given twice in field 'headers'",
+            "header without value | type: webhook, url: 'https://x.org', on_failure: next, headers: {X-Team: ''} | header 'X-Team' in field 'headers' has no value",
+            "header from an unset property | type: webhook, url: 'https://x.org', on_failure: next, headers: {X-Api-Key: '{{env:NO_SUCH_KEY_VARIABLE}}'} | field 'X-Api-Key' refers to a property that is not set",
+            "header value with a line break | type: webhook, url: 'https://x.org', on_failure: next, headers: {X-Team: \"a\\r\\nX-Evil: 1\"} | header 'X-Team' in field 'headers' has a value with a line break",
             "wait not a duration | type: webhook, url: 'https://x.org', on_failure: next, retry_schedule: [5s, soon] | field 'retry_schedule' has 'soon', which is not a duration",
             "wait beyond a week | type: webhook, url: 'https://x.org', on_failure: next, retry_schedule: [8d] | field 'retry_schedule' has '8d': every wait must be positive and at most 7d",
             "schedule as a map | type: webhook, url: 'https://x.org', on_failure: next, retry_schedule: {a: 1} | field 'retry_schedule' must be a list of waits",
@@ -181,7 +249,8 @@ class WorkflowDefinitionLoaderTest {
             "through next | a: {next: b} | b: {next: a} | webhook stages [a, b] send files round in a cycle (a --next/on_success--> b, b --next/on_success--> a)",
             "through on_success | a: {on_success: b} | b: {on_success: a} | (a --next/on_success--> b, b --on_success--> a)",
             "through on_failure | a: {on_failure: b} | b: {on_failure: a} | (a --next/on_success/on_failure--> b, b --on_failure--> a)",
-            "failure back to the previous webhook | a: {} | b: {on_failure: previous} | (a --next/on_success--> b, b --on_failure--> a)"
+            "failure back to the previous webhook | a: {} | b: {on_failure: previous} | (a --next/on_success--> b, b --on_failure--> a)",
+            "through a receiver's choice | a: {} | b: {next_from_response: [a, done]} | (a --next/on_success--> b, b --next_from_response--> a)"
     })
     void webhookStagesThatSendFilesRoundInACycleAreRefusedNamingTheWorkflowAndTheStages(String why, String a, String b,
             String message) {
