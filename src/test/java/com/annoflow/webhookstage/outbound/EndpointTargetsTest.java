@@ -52,7 +52,7 @@ class EndpointTargetsTest {
                 .willReturn(aResponse().withStatus(200)));
         bundle = BundleUnderTest.forDeliveryTests(receiver)
                 .with("webhook.workflow-file", "src/test/resources/workflows/targets.yaml")
-                .with("camel.main.routesIncludePattern", "file:routes/*.yaml,file:src/test/resources/target-routes/*.yaml")
+                .withRoutesFrom("src/test/resources/target-routes")
                 .with("webhook.targets.allow", "direct")
                 .start();
         bundle.post("/api/files", TestFiles.registration(FLAKY));

@@ -47,7 +47,7 @@ class PayloadShapesTest {
         receiver = new Receiver().start();
         bundle = BundleUnderTest.forDeliveryTests(receiver)
                 .with("webhook.workflow-file", "src/test/resources/workflows/shapes.yaml")
-                .with("camel.main.routesIncludePattern", "file:routes/*.yaml,file:src/test/resources/routes/*.yaml")
+                .withRoutesFrom("src/test/resources/routes")
                 .with("test.api-key", API_KEY)
                 .start();
         bundle.post("/api/files", "{\"files\": [" + TestFiles.file(ITEM_ID, "image_1.jpg", "[" + TestFiles.carAnnotation()

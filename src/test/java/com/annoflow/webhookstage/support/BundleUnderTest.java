@@ -94,6 +94,11 @@ public final class BundleUnderTest implements AutoCloseable {
         return this;
     }
 
+    /** Loads the route files of {@code dir} too, beside those of {@code routes/}, as an integration engineer's own. */
+    public BundleUnderTest withRoutesFrom(String dir) {
+        return with("camel.main.routesIncludePattern", "file:routes/*.yaml,file:" + dir + "/*.yaml");
+    }
+
     public BundleUnderTest with(String key, String value) {
         properties.put(key, value);
         return this;
