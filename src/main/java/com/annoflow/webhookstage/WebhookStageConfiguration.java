@@ -11,6 +11,7 @@ import com.annoflow.webhookstage.api.FileApi;
 import com.annoflow.webhookstage.api.HttpGuard;
 import com.annoflow.webhookstage.delivery.Attempts;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
+import com.annoflow.webhookstage.delivery.OAuth2Steps;
 import com.annoflow.webhookstage.delivery.Ping;
 import com.annoflow.webhookstage.delivery.Preview;
 import com.annoflow.webhookstage.delivery.Redaction;
@@ -23,6 +24,7 @@ import com.annoflow.webhookstage.retention.RetentionPurge;
 import com.annoflow.webhookstage.retention.RetentionRoutes;
 import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.outbound.EndpointTargets;
+import com.annoflow.webhookstage.outbound.OAuth2Tokens;
 import com.annoflow.webhookstage.outbound.OutboundHttp;
 import com.annoflow.webhookstage.outbound.TargetGuard;
 import com.annoflow.webhookstage.payload.CustomShapes;
@@ -170,7 +172,8 @@ public class WebhookStageConfiguration implements CamelConfiguration {
             health.register(new DatabaseHealthCheck(storage));
         }
         TargetGuard guard = new TargetGuard(settings.ssrfAllow());
-        OutboundHttp.configure(context, guard, settings.trustStore(), settings.trustStorePassword(), settings.concurrency());
+        OutboundHttp outbound = OutboundHttp.configure(context, guard, settings.trustStore(), settings.trustStorePassword(),
+                settings.concurrency(), workflows.stages());
         OutboundHttp.warnAboutBlockedStages(workflows.stages(), guard);
 
         Registry registry = context.getRegistry();
@@ -192,11 +195,13 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         checkPayloadRoutes(context, settings, workflows, customShapes);
         StageCircuits circuits = new StageCircuits(storage, workflows, clock, settings.endpointHealth(), meters);
         circuits.onPausedStagesChange(queue::pauseStages);
-        Redaction redaction = new Redaction();
+        OAuth2Tokens tokens = new OAuth2Tokens(outbound, clock, json);
+        Redaction redaction = new Redaction(tokens::current);
         Attempts attempts = new Attempts(queue, deliveryLog, clock, settings.userAgent(),
                 settings.responseExcerptChars(), settings.retryAfterCap(), settings.maxPayloadBytes(), metrics, circuits,
-                redaction);
+                redaction, outbound);
         registry.bind("attempts", attempts);
+        registry.bind("oauth2", new OAuth2Steps(tokens));
         registry.bind("retryPolicy", new RetryPolicy(queue, clock));
         registry.bind("claimScheduler", claimScheduler);
         if (storage.isPostgres() && settings.notificationsEnabled()) {

@@ -453,7 +453,21 @@ public final class FileApi {
                     if (stage.type().isAutomated()) {
                         // the path and query can be the credential (a Zapier Catch Hook URL): admins only
                         view.put("url", caller.role() == Role.ADMIN ? stage.url().toString() : TargetUrls.masked(stage.url()));
-                        view.put("authorization", stage.hasAuthorization() ? "configured" : "none");
+                        view.put("authorization", stage.hasAuthorization() ? "configured"
+                                : stage.usesOAuth2() ? "oauth2" : "none");
+                        if (stage.usesOAuth2()) {
+                            // where the token comes from and for whom; the secret and the token are never shown
+                            Map<String, Object> oauth2 = new LinkedHashMap<>();
+                            oauth2.put("token_url", caller.role() == Role.ADMIN ? stage.oauth2().tokenUrl().toString()
+                                    : TargetUrls.masked(stage.oauth2().tokenUrl()));
+                            oauth2.put("client_id", stage.oauth2().clientId());
+                            if (stage.oauth2().scope() != null) {
+                                oauth2.put("scope", stage.oauth2().scope());
+                            }
+                            oauth2.put("client_secret", "****");
+                            view.put("oauth2", oauth2);
+                        }
+                        view.put("client_certificate", stage.hasClientCertificate() ? "configured" : "none");
                         view.put("signing", stage.isSigned() ? stage.signingSecrets().size() + " secret(s)" : "none");
                         // header values may be API keys: names only, every value masked
                         Map<String, String> headers = new LinkedHashMap<>();

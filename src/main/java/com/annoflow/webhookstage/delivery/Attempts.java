@@ -16,6 +16,8 @@ import com.annoflow.webhookstage.endpointhealth.StageCircuits;
 import com.annoflow.webhookstage.endpointhealth.StagePausedException;
 import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.outbound.BlockedTargetException;
+import com.annoflow.webhookstage.outbound.OutboundHttp;
+import com.annoflow.webhookstage.outbound.TokenUnavailableException;
 import com.annoflow.webhookstage.outbound.TargetUrls;
 import com.annoflow.webhookstage.payload.InvalidPayloadException;
 import com.annoflow.webhookstage.payload.PayloadTooLargeException;
@@ -43,6 +45,8 @@ public final class Attempts {
     public static final String HTTP_TARGET = "httpTarget";
     /** The stage's target as written; a Camel endpoint URI when {@link #HTTP_TARGET} is false. */
     public static final String TARGET_URI = "targetUri";
+    /** The bean name of the connection pool an http(s) target is reached through (a stage with a client certificate has its own). */
+    public static final String CONNECTION_POOL = "connectionPool";
     public static final String OUTCOME = "outcome";
     public static final String OUTCOME_DETAIL = "outcomeDetail";
     /** The wait a receiver asked for with Retry-After (a {@link Duration}, capped), read when the file is parked. */
@@ -65,10 +69,13 @@ public final class Attempts {
     private final WebhookMetrics metrics;
     private final StageCircuits circuits;
     private final Redaction redaction;
+    private final OutboundHttp outbound;
     private final java.util.Map<Long, WebhookSigner> signers = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Attempts(AssignmentQueue queue, DeliveryLog log, Clock clock, String userAgent, int excerptChars,
-            Duration retryAfterCap, int maxPayloadBytes, WebhookMetrics metrics, StageCircuits circuits, Redaction redaction) {
+            Duration retryAfterCap, int maxPayloadBytes, WebhookMetrics metrics, StageCircuits circuits, Redaction redaction,
+            OutboundHttp outbound) {
+        this.outbound = outbound;
         this.circuits = circuits;
         this.redaction = redaction;
         this.queue = queue;
@@ -111,13 +118,25 @@ public final class Attempts {
             throw new LeaseLostException(visit);
         }
         exchange.setProperty(ATTEMPTS_MADE, made + 1);
+        aimAt(exchange, stage);
+        exchange.setProperty(STARTED, System.nanoTime());
+
+        prepareRequest(request, stage, visit.deliveryId(), body);
+    }
+
+    /** What the routes that send ({@code webhook-post}, {@code webhook-send-to-endpoint}) need to know of the stage. */
+    public void aimAt(Exchange exchange, StageConfig stage) {
+        exchange.setProperty(AssignmentQueue.STAGE, stage);
         exchange.setProperty(TIMEOUT_MILLIS, stage.timeoutMillis());
         exchange.setProperty(HTTP_TARGET, stage.isHttpTarget());
         exchange.setProperty(TARGET_URI, stage.url().toString());
-        exchange.setProperty(STARTED, System.nanoTime());
+        exchange.setProperty(CONNECTION_POOL, outbound.poolOf(stage));
         exchange.removeProperty(UNANSWERED);
+    }
 
-        prepareRequest(request, stage, visit.deliveryId(), body);
+    /** Why the last send got no answer (an exception the sending route caught), or null when it was answered. */
+    public static Exception unansweredBecause(Exchange exchange) {
+        return exchange.getProperty(UNANSWERED, Exception.class);
     }
 
     /**
@@ -166,10 +185,14 @@ public final class Attempts {
 
         if (unanswered != null) {
             BlockedTargetException blocked = cause(unanswered, BlockedTargetException.class);
-            AttemptOutcome outcome = blocked != null ? AttemptOutcome.BLOCKED
+            TokenUnavailableException noToken = cause(unanswered, TokenUnavailableException.class);
+            AttemptOutcome outcome = noToken != null ? (blocked != null ? AttemptOutcome.BLOCKED : AttemptOutcome.FAILED)
+                    : blocked != null ? AttemptOutcome.BLOCKED
                     : isTimeout(unanswered) ? AttemptOutcome.TIMED_OUT
                     : stage.isHttpTarget() ? AttemptOutcome.UNREACHABLE : AttemptOutcome.FAILED;
-            String error = redaction.redact(stage, blocked != null ? "blocked: " + blocked.getMessage() : describe(unanswered, stage));
+            // a token that could not be had: nothing was sent to the receiver, the token endpoint's answer is the reason
+            String error = redaction.redact(stage, noToken != null ? noToken.getMessage()
+                    : blocked != null ? "blocked: " + blocked.getMessage() : describe(unanswered, stage));
             DeliveryAttempt logged = entry(visit, stage, attempt, outcome, null, durationMs, error, null);
             // written in the transaction of the visit's next step (the park for a retry, or the move on)
             exchange.setProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, (Runnable) () -> log.record(stage.id(), logged));
@@ -362,8 +385,14 @@ public final class Attempts {
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof javax.net.ssl.SSLException) {
-                return "TLS handshake with " + stage.url().getHost() + " failed (" + t.getMessage() + "); a receiver behind"
-                       + " a private CA needs that CA in webhook.tls.trust-store";
+                String message = String.valueOf(t.getMessage());
+                boolean refusedUs = message.contains("bad_certificate") || message.contains("certificate_required")
+                                    || message.contains("certificate_unknown") || message.contains("unknown_ca");
+                return "TLS handshake with " + stage.url().getHost() + " failed (" + message + "); " + (refusedUs
+                        ? stage.hasClientCertificate()
+                                ? "the receiver refused the stage's client certificate: check that it trusts it"
+                                : "the receiver asks for a client certificate: give the stage a client_certificate"
+                        : "a receiver behind a private CA needs that CA in webhook.tls.trust-store");
             }
             if (t instanceof ConnectException) {
                 return "connection refused by " + stage.url().getHost();

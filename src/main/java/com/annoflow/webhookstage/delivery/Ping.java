@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.annoflow.webhookstage.outbound.TokenUnavailableException;
 import com.annoflow.webhookstage.payload.PayloadBuilder;
 import com.annoflow.webhookstage.payload.WebhookPayload;
 import com.annoflow.webhookstage.workflow.StageConfig;
@@ -14,13 +15,12 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 
 /**
- * Sends a test payload (a made-up file named "ping", in the stage's payload shape) to a stage's URL the way a delivery
- * would (same connection pool, SSRF guard, headers and signature) without touching any file, and says what came back. Nothing is written to the delivery log.
+ * Sends a test payload (a made-up file named "ping", in the stage's payload shape) to a stage's target through the
+ * routes a delivery goes through ({@code webhook-post}: the same connection pool, SSRF guard, headers, signature and
+ * OAuth2 token; or {@code webhook-send-to-endpoint}) without touching any file, and says what came back. Nothing is
+ * written to the delivery log.
  */
 public final class Ping {
-
-    private static final String ENDPOINT = "http://webhook-stage?followRedirects=false&throwExceptionOnFailure=false"
-                                           + "&copyHeaders=false&connectTimeout=%d&responseTimeout=%d&connectionRequestTimeout=%d";
 
     /** Marks a ping or a probe, never a delivery: receivers and routes may drop such requests. */
     public static final String TEST_HEADER = "webhook-test";
@@ -58,11 +58,11 @@ public final class Ping {
             result.put("error", redaction.redact(stage, e.getMessage()));
             return result;
         }
-        long timeout = stage.timeoutMillis();
         long started = System.nanoTime();
         // a Camel endpoint gets the ping as it gets deliveries; webhook-test lets any receiver (or route) drop it
-        Exchange answer = producer.send(stage.isHttpTarget() ? String.format(ENDPOINT, timeout, timeout, timeout)
-                : stage.url().toString(), exchange -> {
+        Exchange answer = producer.send(stage.isHttpTarget() ? "direct:webhook-post" : "direct:webhook-send-to-endpoint",
+                exchange -> {
+                    attempts.aimAt(exchange, stage);
                     attempts.prepareRequest(exchange.getMessage(), stage, deliveryId, body);
                     exchange.getMessage().setHeader(TEST_HEADER, "true");
                 });
@@ -70,10 +70,11 @@ public final class Ping {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("delivery_id", deliveryId);
         result.put("duration_ms", durationMs);
-        if (answer.getException() != null) {
+        Exception unanswered = answer.getException() != null ? answer.getException() : Attempts.unansweredBecause(answer);
+        if (unanswered != null) {
             result.put("outcome", "UNANSWERED");
-            result.put("error", redaction.redact(stage, answer.getException().getClass().getSimpleName() + ": "
-                                                        + answer.getException().getMessage()));
+            result.put("error", redaction.redact(stage, unanswered instanceof TokenUnavailableException
+                    ? unanswered.getMessage() : unanswered.getClass().getSimpleName() + ": " + unanswered.getMessage()));
             return result;
         }
         Integer answered = answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);

@@ -45,6 +45,9 @@ public final class Preview {
             }
             headers.put(name, isSecret(stage, name) ? MASKED : String.valueOf(value));
         });
+        if (stage.usesOAuth2()) {
+            headers.put("Authorization", MASKED); // "Bearer" and the stage's current token, added as the request is sent
+        }
         return new Request(TargetUrls.masked(stage.url()), new String(body, StandardCharsets.UTF_8), headers);
     }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 import com.annoflow.webhookstage.workflow.StageConfig;
 
@@ -17,7 +18,7 @@ import com.annoflow.webhookstage.workflow.StageConfig;
  * Takes a stage's secrets out of text a receiver or a connection error produced, before it is stored, logged or shown:
  * a receiver that echoes request headers put the Authorization value into the delivery log's response excerpt and into
  * API answers. A stage's secrets are its Authorization value (and the credential after its scheme), its signing
- * secrets, and its URL's path and query (a Zapier Catch Hook URL is its own credential), as sent and as a receiver may
+ * secrets, its OAuth2 client secret and current token, and its URL's path and query (a Zapier Catch Hook URL is its own credential), as sent and as a receiver may
  * echo them (percent-encoded, with JSON's escaped slashes).
  */
 public final class Redaction {
@@ -27,6 +28,12 @@ public final class Redaction {
     private static final int SHORTEST = 6;
 
     private final Map<Long, List<String>> secretsByStage = new ConcurrentHashMap<>();
+    /** Secrets that change while the bundle runs: a stage's current OAuth2 token. */
+    private final Function<StageConfig, List<String>> liveSecrets;
+
+    public Redaction(Function<StageConfig, List<String>> liveSecrets) {
+        this.liveSecrets = liveSecrets;
+    }
 
     /** {@code text} with every secret of {@code stage} replaced by {@value #MASK}; null stays null. */
     public String redact(StageConfig stage, String text) {
@@ -34,7 +41,7 @@ public final class Redaction {
             return text;
         }
         String redacted = text;
-        for (String secret : secretsOf(stage)) {
+        for (String secret : everySecret(stage)) {
             redacted = redacted.replace(secret, MASK);
         }
         return redacted;
@@ -50,7 +57,7 @@ public final class Redaction {
             return redacted;
         }
         String cut = redacted.substring(0, max);
-        for (String secret : secretsOf(stage)) {
+        for (String secret : everySecret(stage)) {
             for (int k = Math.min(secret.length() - 1, cut.length()); k >= SHORTEST / 2; k--) {
                 if (cut.endsWith(secret.substring(0, k))) {
                     return cut.substring(0, cut.length() - k) + MASK;
@@ -62,7 +69,18 @@ public final class Redaction {
 
     /** The longest secret of the stage: how far past an excerpt's end a secret can reach. */
     public int longestSecret(StageConfig stage) {
-        return secretsOf(stage).stream().mapToInt(String::length).max().orElse(0);
+        return everySecret(stage).stream().mapToInt(String::length).max().orElse(0);
+    }
+
+    /** The live secrets (longer than the configured ones: a token holds no other secret), then the configured ones. */
+    private List<String> everySecret(StageConfig stage) {
+        List<String> live = liveSecrets.apply(stage);
+        if (live.isEmpty()) {
+            return secretsOf(stage);
+        }
+        List<String> all = new ArrayList<>(live);
+        all.addAll(secretsOf(stage));
+        return all;
     }
 
     private List<String> secretsOf(StageConfig stage) {
@@ -78,6 +96,9 @@ public final class Redaction {
             if (space > 0) {
                 values.add(authorization.substring(space + 1).trim());
             }
+        }
+        if (stage.usesOAuth2()) {
+            values.add(stage.oauth2().clientSecret());
         }
         // every stage header value counts as a secret (an API key is one); only their names are ever shown
         if (stage.headers() != null) {

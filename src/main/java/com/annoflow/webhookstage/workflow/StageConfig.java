@@ -28,12 +28,24 @@ public record StageConfig(
         double maxPerSecond,
         PayloadShape payload,
         Map<String, String> headers,
-        List<String> nextFromResponse) {
+        List<String> nextFromResponse,
+        OAuth2Client oauth2,
+        ClientCertificate clientCertificate) {
 
     public StageConfig withId(long newId) {
         return new StageConfig(newId, workflow, name, type, position, url, authorization, includeAnnotations,
                 retrySchedule, timeout, next, onSuccess, onFailure, signingSecrets, maxConcurrency, maxPerSecond, payload,
-                headers, nextFromResponse);
+                headers, nextFromResponse, oauth2, clientCertificate);
+    }
+
+    /** Whether requests carry a bearer token from the stage's OAuth2 token endpoint ({@code oauth2}). */
+    public boolean usesOAuth2() {
+        return oauth2 != null;
+    }
+
+    /** Whether the stage presents a TLS client certificate ({@code client_certificate}) from a connection pool of its own. */
+    public boolean hasClientCertificate() {
+        return clientCertificate != null;
     }
 
     /** Retries after the first attempt fails: one per wait of the schedule. */
@@ -89,6 +101,8 @@ public record StageConfig(
         return "Stage[" + qualifiedName() + ", " + type.label()
                + (url != null ? ", url=" + com.annoflow.webhookstage.outbound.TargetUrls.masked(url) + ", authorization=" + (hasAuthorization() ? "****" : "none")
                                 + ", signing=" + (isSigned() ? signingSecrets.size() + " secret(s)" : "none")
+                                + (usesOAuth2() ? ", oauth2=" + oauth2 : "")
+                                + (hasClientCertificate() ? ", client certificate" : "")
                                 + ", payload=" + payload + (headers.isEmpty() ? "" : ", headers=" + headers.keySet()) : "")
                + "]";
     }

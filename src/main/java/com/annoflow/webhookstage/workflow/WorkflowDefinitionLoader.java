@@ -32,7 +32,10 @@ public final class WorkflowDefinitionLoader {
     private static final Set<String> COMMON_FIELDS = Set.of("name", "type", "next");
     private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "authorization", "include_annotations", "retries",
             "retry_schedule", "timeout", "on_success", "on_failure", "signing_secret", "previous_signing_secret",
-            "max_concurrency", "max_per_second", "payload", "headers", "next_from_response");
+            "max_concurrency", "max_per_second", "payload", "headers", "next_from_response", "oauth2", "client_certificate");
+    private static final Set<String> OAUTH2_FIELDS = Set.of("token_url", "client_id", "client_secret", "scope",
+            "client_authentication");
+    private static final Set<String> CLIENT_CERTIFICATE_FIELDS = Set.of("keystore", "password");
     private static final int MAX_RETRIES = RetrySchedule.MOST_RETRIES;
     private static final double MOST_PER_SECOND = 10_000;
 
@@ -187,7 +190,7 @@ public final class WorkflowDefinitionLoader {
             } else {
                 unknownFields(stage, COMMON_FIELDS, stageWhere, " (only webhook stages take " + WEBHOOK_FIELDS + ")");
                 result.add(new StageConfig(0, workflow, name, type, i, null, null, false, List.of(), null, next.get(name),
-                        null, null, List.of(), 0, 0, PayloadShape.DARWIN_V2, Map.of(), List.of()));
+                        null, null, List.of(), 0, 0, PayloadShape.DARWIN_V2, Map.of(), List.of(), null, null));
             }
         }
         refuseWebhookCycles(where, result);
@@ -293,6 +296,8 @@ public final class WorkflowDefinitionLoader {
         PayloadShape payload = payload(stage, where);
         Map<String, String> headers = headers(stage, where);
         List<String> nextFromResponse = nextFromResponse(stage, name, where, order);
+        OAuth2Client oauth2 = oauth2(stage, where, url, authorization);
+        ClientCertificate clientCertificate = clientCertificate(stage, where, url);
 
         String onSuccessRule = optionalText(stage, "on_success", where);
         String onSuccess = edge(onSuccessRule == null ? "next" : onSuccessRule, "on_success", name, where, order, next);
@@ -324,7 +329,128 @@ public final class WorkflowDefinitionLoader {
         }
         return new StageConfig(0, workflow, name, StageType.WEBHOOK, position, url, authorization, includeAnnotations,
                 schedule, timeout, next.get(name), onSuccess, onFailure, List.copyOf(secrets), maxConcurrency, maxPerSecond,
-                payload, headers, nextFromResponse);
+                payload, headers, nextFromResponse, oauth2, clientCertificate);
+    }
+
+    /**
+     * {@code oauth2: {token_url, client_id, client_secret: "{{env:NAME}}", scope, client_authentication}}: the stage's
+     * requests carry a bearer token from the client credentials grant instead of a fixed Authorization value.
+     */
+    private OAuth2Client oauth2(JsonNode stage, String where, URI url, String authorization) {
+        JsonNode node = stage.get("oauth2");
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String field = where + ", oauth2";
+        if (!node.isObject()) {
+            problems.add(where + ": field 'oauth2' must be a map, e.g. {token_url: https://auth.example.org/oauth/token,"
+                         + " client_id: annoflow, client_secret: \"{{env:ACME_CLIENT_SECRET}}\"}");
+            return null;
+        }
+        unknownFields(node, OAUTH2_FIELDS, field);
+        int before = problems.size();
+        if (url != null && !TargetUrls.isHttp(url)) {
+            problems.add(where + ": field 'oauth2' applies to http(s) targets only; a Camel endpoint authenticates in its"
+                         + " own route or component");
+        }
+        if (authorization != null) {
+            problems.add(where + ": fields 'authorization' and 'oauth2' both set the Authorization header; keep one");
+        }
+        URI tokenUrl = null;
+        String rawTokenUrl = optionalText(node, "token_url", field);
+        if (rawTokenUrl == null) {
+            problems.add(field + ": field 'token_url' is required: the authorization server's token endpoint, e.g."
+                         + " https://auth.example.org/oauth/token");
+        } else {
+            try {
+                tokenUrl = new URI(rawTokenUrl);
+                String refusal = TargetUrls.refusal(tokenUrl);
+                if (refusal != null) {
+                    problems.add(field + ": field 'token_url'" + shownUrl(rawTokenUrl) + " " + refusal);
+                }
+            } catch (URISyntaxException e) {
+                problems.add(field + ": field 'token_url'" + shownUrl(rawTokenUrl) + " is not a valid URL (" + e.getReason()
+                             + "); write an absolute https URL such as https://auth.example.org/oauth/token");
+            }
+        }
+        String clientId = optionalText(node, "client_id", field);
+        if (clientId == null) {
+            problems.add(field + ": field 'client_id' is required: the client id the authorization server issued");
+        }
+        String clientSecret = secretReference(node, "client_secret", field, "ACME_CLIENT_SECRET", true);
+        String scope = optionalText(node, "scope", field);
+        String written = optionalText(node, "client_authentication", field);
+        OAuth2Client.ClientAuthentication authentication = OAuth2Client.ClientAuthentication.BASIC;
+        if ("post".equals(written)) {
+            authentication = OAuth2Client.ClientAuthentication.POST;
+        } else if (written != null && !"basic".equals(written)) {
+            problems.add(field + ": field 'client_authentication' = '" + written + "' must be basic (HTTP Basic, the"
+                         + " default) or post (client_id and client_secret in the form body)");
+        }
+        return problems.size() > before ? null
+                : new OAuth2Client(tokenUrl, clientId, clientSecret, scope, authentication);
+    }
+
+    /**
+     * {@code client_certificate: {keystore: /etc/annoflow/acme.p12, password: "{{env:ACME_P12_PASSWORD}}"}}: the PKCS12
+     * keystore whose key and certificate the stage presents to its receiver (mutual TLS). Read now, so a wrong path or
+     * password stops start-up instead of failing every attempt.
+     */
+    private ClientCertificate clientCertificate(JsonNode stage, String where, URI url) {
+        JsonNode node = stage.get("client_certificate");
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String field = where + ", client_certificate";
+        if (!node.isObject()) {
+            problems.add(where + ": field 'client_certificate' must be a map, e.g. {keystore: /etc/annoflow/acme.p12,"
+                         + " password: \"{{env:ACME_P12_PASSWORD}}\"}");
+            return null;
+        }
+        unknownFields(node, CLIENT_CERTIFICATE_FIELDS, field);
+        int before = problems.size();
+        if (url != null && !"https".equalsIgnoreCase(url.getScheme())) {
+            problems.add(where + ": field 'client_certificate' needs an https:// url (a client certificate is presented"
+                         + " in the TLS handshake)");
+        }
+        String keystore = optionalText(node, "keystore", field);
+        String password = secretReference(node, "password", field, "ACME_P12_PASSWORD", false);
+        if (keystore == null) {
+            problems.add(field + ": field 'keystore' is required: the path of a PKCS12 file holding the client's key and"
+                         + " certificate (make one with keytool -genkeypair -storetype PKCS12, or openssl pkcs12 -export)");
+        } else if (problems.size() == before) {
+            String problem = ClientCertificate.problem(Path.of(keystore), password, java.time.Instant.now());
+            if (problem != null) {
+                problems.add(field + ": field 'keystore' = '" + keystore + "' " + problem);
+            }
+        }
+        return problems.size() > before ? null : new ClientCertificate(Path.of(keystore), password);
+    }
+
+    /**
+     * A secret field: written as a reference ({@code {{env:NAME}}} or another property), never as the secret itself,
+     * since the workflow file is kept in version control.
+     */
+    private String secretReference(JsonNode node, String name, String where, String example, boolean required) {
+        JsonNode raw = node.get(name);
+        if (raw == null || raw.isNull()) {
+            if (required) {
+                problems.add(where + ": field '" + name + "' is required; write a reference such as \"{{env:" + example
+                             + "}}\" and set that variable");
+            }
+            return null;
+        }
+        if (raw.isValueNode() && !raw.asText().contains("{{")) {
+            problems.add(where + ": field '" + name + "' holds the secret itself (not shown); write a reference such as"
+                         + " \"{{env:" + example + "}}\" and set that variable, so the secret stays out of the workflow file");
+            return null;
+        }
+        int before = problems.size();
+        String value = optionalText(node, name, where);
+        if (value == null && required && problems.size() == before) {
+            problems.add(where + ": field '" + name + "' resolves to an empty value; set the variable it refers to");
+        }
+        return value;
     }
 
     /** {@code next_from_response: [review, complete]}: stages of this workflow a delivered answer may send the file to. */

@@ -7,14 +7,13 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import com.annoflow.webhookstage.support.BundleUnderTest;
+import com.annoflow.webhookstage.support.Keytool;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -32,16 +31,11 @@ class TrustStoreTest {
     @BeforeAll
     static void startAnHttpsReceiverWithAPrivateCertificate() throws Exception {
         Files.createDirectories(DIR);
-        Files.deleteIfExists(DIR.resolve("receiver.p12"));
-        Files.deleteIfExists(DIR.resolve("receiver.crt"));
-        Files.deleteIfExists(DIR.resolve("trust.p12"));
-        keytool("-genkeypair", "-alias", "receiver", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-                "-keystore", DIR.resolve("receiver.p12").toString(), "-storetype", "PKCS12", "-storepass", "changeit");
-        keytool("-exportcert", "-alias", "receiver", "-keystore", DIR.resolve("receiver.p12").toString(),
-                "-storepass", "changeit", "-file", DIR.resolve("receiver.crt").toString());
-        keytool("-importcert", "-noprompt", "-alias", "private-ca", "-file", DIR.resolve("receiver.crt").toString(),
-                "-keystore", DIR.resolve("trust.p12").toString(), "-storetype", "PKCS12", "-storepass", "trustpass");
+        for (String file : List.of("receiver.p12", "receiver.crt", "trust.p12")) {
+            Files.deleteIfExists(DIR.resolve(file));
+        }
+        Path certificate = Keytool.keyPair(DIR.resolve("receiver.p12"), "receiver", "CN=127.0.0.1", "changeit");
+        Keytool.trustStore(DIR.resolve("trust.p12"), "private-ca", certificate, "trustpass");
         https = new WireMockServer(options().bindAddress("127.0.0.1").httpDisabled(true).httpsPort(0)
                 .keystorePath(DIR.resolve("receiver.p12").toString()).keystorePassword("changeit")
                 .keyManagerPassword("changeit").keystoreType("PKCS12"));
@@ -85,15 +79,5 @@ class TrustStoreTest {
         bundle.post("/api/files", TestFiles.registration(id));
         bundle.post("/api/assignments", TestFiles.assignment("tls", "hook", id));
         return id;
-    }
-
-    private static void keytool(String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IllegalStateException("keytool failed: " + output);
-        }
     }
 }

@@ -21,7 +21,8 @@ class WorkflowDefinitionLoaderTest {
     @TempDir
     Path dir;
 
-    private final Map<String, String> properties = Map.of("receiver", "https://hooks.example.org", "token", "Bearer t");
+    private final Map<String, String> properties = Map.of("receiver", "https://hooks.example.org", "token", "Bearer t",
+            "secret", "cs-0123456789");
 
     @Test
     void aValidWorkflowResolvesDefaultsEdgesAndPlaceholders() throws IOException {
@@ -242,6 +243,67 @@ class WorkflowDefinitionLoaderTest {
                       - { name: done, type: complete }
                 """)).hasMessageContaining("http://x.org/***").hasMessageNotContaining("tok-5e6f")
                 .hasMessageNotContaining("qs-7a8b").hasMessageNotContaining("user@x");
+    }
+
+    @Test
+    void aStagesOAuth2ClientIsReadWithItsSecretFromAReference() throws IOException {
+        List<StageConfig> stages = load("""
+                workflows:
+                  - name: w
+                    stages:
+                      - name: basic
+                        type: webhook
+                        url: "{{receiver}}/a"
+                        on_failure: next
+                        oauth2: { token_url: "https://auth.example.org/oauth/token", client_id: bundle,
+                                  client_secret: "{{secret}}", scope: "hooks:write" }
+                      - name: post
+                        type: webhook
+                        url: "{{receiver}}/b"
+                        on_failure: next
+                        oauth2: { token_url: "https://auth.example.org/t", client_id: bundle, client_secret: "{{secret}}",
+                                  client_authentication: post }
+                      - { name: done, type: complete }
+                """);
+        OAuth2Client basic = stages.get(0).oauth2();
+        assertThat(basic.tokenUrl()).hasToString("https://auth.example.org/oauth/token");
+        assertThat(basic.clientId()).isEqualTo("bundle");
+        assertThat(basic.clientSecret()).isEqualTo("cs-0123456789");
+        assertThat(basic.scope()).isEqualTo("hooks:write");
+        assertThat(basic.authentication()).isEqualTo(OAuth2Client.ClientAuthentication.BASIC);
+        assertThat(stages.get(1).oauth2().authentication()).isEqualTo(OAuth2Client.ClientAuthentication.POST);
+        assertThat(stages.get(0).usesOAuth2()).isTrue();
+        assertThat(stages.get(0).hasAuthorization()).isFalse();
+        assertThat(stages.get(0).toString()).contains("oauth2=").doesNotContain("cs-0123456789");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "a secret written in the file | url: 'https://x.org', oauth2: {token_url: 'https://a.org/t', client_id: c, client_secret: cs-literal-42} | field 'client_secret' holds the secret itself (not shown); write a reference such as \"{{env:ACME_CLIENT_SECRET}}\"",
+            "no secret | url: 'https://x.org', oauth2: {token_url: 'https://a.org/t', client_id: c} | field 'client_secret' is required",
+            "no token URL | url: 'https://x.org', oauth2: {client_id: c, client_secret: '{{secret}}'} | field 'token_url' is required",
+            "a token URL that is not http(s) | url: 'https://x.org', oauth2: {token_url: 'ftp://a.org/t', client_id: c, client_secret: '{{secret}}'} | field 'token_url'",
+            "no client id | url: 'https://x.org', oauth2: {token_url: 'https://a.org/t', client_secret: '{{secret}}'} | field 'client_id' is required",
+            "an unknown client authentication | url: 'https://x.org', oauth2: {token_url: 'https://a.org/t', client_id: c, client_secret: '{{secret}}', client_authentication: jwt} | field 'client_authentication' = 'jwt' must be basic",
+            "a misspelt field | url: 'https://x.org', oauth2: {token_uri: 'https://a.org/t', client_id: c, client_secret: '{{secret}}'} | unknown field 'token_uri'",
+            "both authorization and oauth2 | url: 'https://x.org', authorization: '{{token}}', oauth2: {token_url: 'https://a.org/t', client_id: c, client_secret: '{{secret}}'} | fields 'authorization' and 'oauth2' both set the Authorization header; keep one",
+            "a certificate for plain http | url: 'http://x.org', client_certificate: {keystore: /etc/a.p12, password: '{{secret}}'} | field 'client_certificate' needs an https:// url",
+            "a certificate password written in the file | url: 'https://x.org', client_certificate: {keystore: /etc/a.p12, password: p12-literal-42} | field 'password' holds the secret itself (not shown)",
+            "a keystore that is not there | url: 'https://x.org', client_certificate: {keystore: /nonexistent/a.p12, password: '{{secret}}'} | field 'keystore' = '/nonexistent/a.p12' does not exist"
+    })
+    void receiverAuthenticationThatCannotWorkIsRefusedNamingTheStageAndTheField(String why, String fields, String message) {
+        assertThatThrownBy(() -> load("""
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: hook, type: webhook, on_failure: next, %s }
+                      - { name: done, type: complete }
+                """.formatted(fields)))
+                .isInstanceOf(WorkflowDefinitionException.class)
+                .hasMessageContaining("workflow 'w', stage 'hook'")
+                .hasMessageContaining(message)
+                .hasMessageNotContaining("cs-literal-42").hasMessageNotContaining("p12-literal-42")
+                .hasMessageNotContaining("cs-0123456789");
     }
 
     @ParameterizedTest(name = "{0}")
