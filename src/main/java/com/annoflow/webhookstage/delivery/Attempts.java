@@ -186,8 +186,8 @@ public final class Attempts {
         if (unanswered != null) {
             BlockedTargetException blocked = cause(unanswered, BlockedTargetException.class);
             TokenUnavailableException noToken = cause(unanswered, TokenUnavailableException.class);
-            AttemptOutcome outcome = noToken != null ? (blocked != null ? AttemptOutcome.BLOCKED : AttemptOutcome.FAILED)
-                    : blocked != null ? AttemptOutcome.BLOCKED
+            AttemptOutcome outcome = blocked != null ? AttemptOutcome.BLOCKED
+                    : noToken != null ? AttemptOutcome.FAILED
                     : isTimeout(unanswered) ? AttemptOutcome.TIMED_OUT
                     : stage.isHttpTarget() ? AttemptOutcome.UNREACHABLE : AttemptOutcome.FAILED;
             // a token that could not be had: nothing was sent to the receiver, the token endpoint's answer is the reason

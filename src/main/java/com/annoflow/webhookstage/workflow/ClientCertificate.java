@@ -7,7 +7,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Collections;
@@ -31,14 +30,16 @@ public record ClientCertificate(Path keystore, String password) {
         return password == null ? new char[0] : password.toCharArray();
     }
 
-    /** The certificate of the keystore's first key entry. */
+    /** The certificate of the keystore's first key entry, or null. */
     public static X509Certificate certificateOf(KeyStore store) throws GeneralSecurityException {
+        String alias = firstKeyAlias(store);
+        return alias != null && store.getCertificate(alias) instanceof X509Certificate x509 ? x509 : null;
+    }
+
+    private static String firstKeyAlias(KeyStore store) throws GeneralSecurityException {
         for (String alias : Collections.list(store.aliases())) {
             if (store.isKeyEntry(alias)) {
-                Certificate certificate = store.getCertificate(alias);
-                if (certificate instanceof X509Certificate x509) {
-                    return x509;
-                }
+                return alias;
             }
         }
         return null;
@@ -74,19 +75,10 @@ public record ClientCertificate(Path keystore, String password) {
                 return "holds a certificate that expired on " + certificate.getNotAfter().toInstant()
                        + "; renew it, receivers refuse an expired client certificate";
             }
-            store.getKey(Collections.list(store.aliases()).stream().filter(alias -> isKey(store, alias)).findFirst()
-                    .orElseThrow(), new ClientCertificate(keystore, password).passwordChars());
+            store.getKey(firstKeyAlias(store), new ClientCertificate(keystore, password).passwordChars());
             return null;
         } catch (GeneralSecurityException e) {
             return "holds a key that the password given (not shown) does not open; a PKCS12 key uses the store's password";
-        }
-    }
-
-    private static boolean isKey(KeyStore store, String alias) {
-        try {
-            return store.isKeyEntry(alias);
-        } catch (GeneralSecurityException e) {
-            return false;
         }
     }
 

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 
 import com.annoflow.webhookstage.support.BundleUnderTest;
+import com.annoflow.webhookstage.support.CapturedLogs;
 import com.annoflow.webhookstage.support.Keytool;
 import com.annoflow.webhookstage.support.PayloadSchema;
 import com.annoflow.webhookstage.support.TestFiles;
@@ -39,7 +40,7 @@ class ClientCertificateTest {
     static void startAReceiverThatRequiresAClientCertificate() throws Exception {
         Files.createDirectories(DIR);
         for (String file : List.of("receiver.p12", "receiver.crt", "bundle-trust.p12", "client.p12", "client.crt",
-                "receiver-trust.p12", "other.p12", "other.crt")) {
+                "receiver-trust.p12", "expired.p12", "expired.crt")) {
             Files.deleteIfExists(DIR.resolve(file));
         }
         Path receiverCertificate = Keytool.keyPair(DIR.resolve("receiver.p12"), "receiver", "CN=127.0.0.1", "changeit");
@@ -113,6 +114,21 @@ class ClientCertificateTest {
         assertThatThrownBy(() -> bundle().with("test.client-keystore", DIR.resolve("receiver-trust.p12").toString())
                 .with("test.client-keystore-password", "trustpass").start().close())
                 .hasStackTraceContaining("holds no private key with its certificate");
+        Keytool.keyPair(DIR.resolve("expired.p12"), "client", "CN=annoflow-bundle", CLIENT_PASSWORD, "-5d");
+        assertThatThrownBy(() -> bundle().with("test.client-keystore", DIR.resolve("expired.p12").toString()).start().close())
+                .hasStackTraceContaining("holds a certificate that expired on")
+                .hasStackTraceContaining("renew it, receivers refuse an expired client certificate");
+    }
+
+    @Test
+    void aCertificateThatExpiresWithinThirtyDaysIsWarnedAboutAtStartUp() {
+        // the test's client certificate is valid for two days
+        try (CapturedLogs logs = new CapturedLogs(org.apache.logging.log4j.Level.WARN);
+                BundleUnderTest another = bundle().start()) {
+            assertThat(logs.lines()).anyMatch(line -> line.contains("stage mtls/with-certificate: its client certificate"
+                                                                    + " (CN=annoflow-bundle) expires on"));
+            assertThat(logs.lines()).noneMatch(line -> line.contains(CLIENT_PASSWORD));
+        }
     }
 
     private static BundleUnderTest bundle() {

@@ -14,7 +14,13 @@ public final class Keytool {
 
     /** A PKCS12 keystore at {@code store} with one key pair for {@code dname}, and its certificate exported beside it. */
     public static Path keyPair(Path store, String alias, String dname, String password) {
-        run("-genkeypair", "-alias", alias, "-keyalg", "RSA", "-keysize", "2048", "-validity", "2", "-dname", dname,
+        return keyPair(store, alias, dname, password, "+0d");
+    }
+
+    /** As {@link #keyPair(Path, String, String, String)}, valid for two days from {@code start} (e.g. "-5d": expired). */
+    public static Path keyPair(Path store, String alias, String dname, String password, String start) {
+        run("-genkeypair", "-alias", alias, "-keyalg", "RSA", "-keysize", "2048", "-startdate", start, "-validity", "2",
+                "-dname", dname,
                 "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-keystore", store.toString(), "-storetype", "PKCS12",
                 "-storepass", password);
         Path certificate = Path.of(store.toString().replaceAll("\\.p12$", ".crt"));
