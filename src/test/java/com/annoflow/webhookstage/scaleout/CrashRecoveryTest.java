@@ -78,8 +78,9 @@ class CrashRecoveryTest {
                                                         + " WHERE s.name = 'webhook-failed'", Integer.class);
             System.out.printf("CRASH: %d files, %d SIGKILLs, done in %d ms; %d recoveries of expired leases; %d requests"
                               + " (%d beyond one per file, 20%% answered"
-                              + " 503), most requests for one delivery %d, most recorded attempts %d, %d in the failure stage%n",
-                    FILES, KILLS, millis, recovered, receiver.total(), receiver.total() - FILES,
+                              + " 503) and %d probes, most requests for one delivery %d, most recorded attempts %d,"
+                              + " %d in the failure stage%n",
+                    FILES, KILLS, millis, recovered, receiver.total(), receiver.total() - FILES, receiver.tests(),
                     perDelivery.values().stream().mapToInt(Integer::intValue).max().orElse(0), recorded, failed);
         } finally {
             all.forEach(BundleProcess::close);

@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,7 +20,8 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * A lightweight receiver for runs of thousands of deliveries (the JDK's HTTP server on 127.0.0.1): records every
- * request's item id and webhook-id, and answers 503 to a given share of requests at random.
+ * request's item id and webhook-id, and answers 503 to a given share of requests at random. Pings and endpoint-health
+ * probes (marked {@code webhook-test: true}) are answered the same way but counted apart: they carry no file.
  */
 public final class CountingReceiver implements AutoCloseable {
 
@@ -27,6 +29,7 @@ public final class CountingReceiver implements AutoCloseable {
 
     /** item id -> webhook-id of every request for it, in arrival order. */
     private final Map<String, List<String>> requests = new ConcurrentHashMap<>();
+    private final AtomicInteger tests = new AtomicInteger();
     private final HttpServer server;
     private final ExecutorService threads = Executors.newFixedThreadPool(16);
     private volatile double failureShare;
@@ -45,7 +48,9 @@ public final class CountingReceiver implements AutoCloseable {
                 body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
             Matcher item = ITEM_ID.matcher(body);
-            if (item.find()) {
+            if ("true".equals(exchange.getRequestHeaders().getFirst("webhook-test"))) {
+                tests.incrementAndGet();
+            } else if (item.find()) {
                 requests.computeIfAbsent(item.group(1), k -> new CopyOnWriteArrayList<>())
                         .add(exchange.getRequestHeaders().getFirst("webhook-id"));
             }
@@ -85,6 +90,12 @@ public final class CountingReceiver implements AutoCloseable {
         return requests;
     }
 
+    /** Pings and probes received (requests marked {@code webhook-test: true}). */
+    public int tests() {
+        return tests.get();
+    }
+
+    /** Requests that delivered a file: pings and probes are not counted. */
     public int total() {
         return requests.values().stream().mapToInt(List::size).sum();
     }
