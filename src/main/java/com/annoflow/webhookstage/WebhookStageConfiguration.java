@@ -12,6 +12,7 @@ import com.annoflow.webhookstage.api.HttpGuard;
 import com.annoflow.webhookstage.delivery.Attempts;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.delivery.OAuth2Steps;
+import com.annoflow.webhookstage.delivery.Parking;
 import com.annoflow.webhookstage.delivery.Ping;
 import com.annoflow.webhookstage.delivery.Preview;
 import com.annoflow.webhookstage.delivery.Redaction;
@@ -89,9 +90,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
             storage.migrate();
             WorkflowCatalog workflows = new WorkflowSync(storage).sync(loadWorkflows(context, settings));
             context.addService(storage, true, true);
-            AssignmentQueue queue = wire(context, settings, storage, workflows);
-            // added after the storage, so it stops before it (services stop in reverse order)
-            context.addService(new LeaseRelease(queue), true, true);
+            wire(context, settings, storage, workflows);
         } catch (Exception e) {
             storage.stop();
             throw e;
@@ -153,7 +152,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         return loader.load(Path.of(settings.workflowFile()));
     }
 
-    private static AssignmentQueue wire(CamelContext context, BundleSettings settings, Storage storage,
+    private static void wire(CamelContext context, BundleSettings settings, Storage storage,
             WorkflowCatalog workflows) throws Exception {
         // tests bind a clock they move on (schedules of hours without waiting); the bundle uses the system's
         Clock bound = context.getRegistry().lookupByNameAndType(CLOCK_BEAN, Clock.class);
@@ -202,7 +201,12 @@ public class WebhookStageConfiguration implements CamelConfiguration {
                 redaction, outbound);
         registry.bind("attempts", attempts);
         registry.bind("oauth2", new OAuth2Steps(tokens));
-        registry.bind("retryPolicy", new RetryPolicy(queue, clock));
+        // services stop in reverse order: gathered parks are written, then the leases still held are given back, then
+        // the storage (added before) closes
+        context.addService(new LeaseRelease(queue), true, true);
+        Parking parking = new Parking(queue, deliveryLog);
+        context.addService(parking, true, true);
+        registry.bind("retryPolicy", new RetryPolicy(parking, clock));
         registry.bind("claimScheduler", claimScheduler);
         if (storage.isPostgres() && settings.notificationsEnabled()) {
             context.addService(new QueueNotifications(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),
@@ -228,6 +232,5 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         if (settings.demoEnabled()) {
             context.addRoutes(new DemoRoutes(files, queue, workflows, json, settings.demoFiles()));
         }
-        return queue;
     }
 }

@@ -195,7 +195,7 @@ public final class Attempts {
                     : blocked != null ? "blocked: " + blocked.getMessage() : describe(unanswered, stage));
             DeliveryAttempt logged = entry(visit, stage, attempt, outcome, null, durationMs, error, null);
             // written in the transaction of the visit's next step (the park for a retry, or the move on)
-            exchange.setProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, (Runnable) () -> log.record(stage.id(), logged));
+            exchange.setProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, log.pending(stage.id(), logged));
             metrics.attempt(stage, outcome.name(), durationMs);
             circuits.attempted(stage, outcome, durationMs);
             LOG.info("file {} stage {} delivery {} attempt {}/{}: {} after {} ms", visit.itemId(), stage.qualifiedName(),
@@ -208,7 +208,7 @@ public final class Attempts {
         if (!stage.isHttpTarget() && answered == null) {
             // a Camel endpoint took the message without an exception: delivered (one that calls HTTP may set a status)
             DeliveryAttempt logged = entry(visit, stage, attempt, AttemptOutcome.DELIVERED, null, durationMs, null, null);
-            exchange.setProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, (Runnable) () -> log.record(stage.id(), logged));
+            exchange.setProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, log.pending(stage.id(), logged));
             metrics.attempt(stage, AttemptOutcome.DELIVERED.name(), durationMs);
             circuits.attempted(stage, AttemptOutcome.DELIVERED, durationMs);
             LOG.info("file {} stage {} delivery {} attempt {}/{}: taken by {} in {} ms", visit.itemId(), stage.qualifiedName(),
@@ -228,7 +228,7 @@ public final class Attempts {
                 outcome == AttemptOutcome.DELIVERED ? null : reason, excerpt);
         // written in the transaction of the visit's next step: the move on (delivered, or failed for good) or the park
         // for a retry; one commit per attempt instead of two
-        exchange.setProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, (Runnable) () -> log.record(stage.id(), logged));
+        exchange.setProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, log.pending(stage.id(), logged));
         metrics.attempt(stage, outcome.name(), durationMs);
         circuits.attempted(stage, outcome, durationMs);
         LOG.info("file {} stage {} delivery {} attempt {}/{}: HTTP {} in {} ms", visit.itemId(), stage.qualifiedName(),

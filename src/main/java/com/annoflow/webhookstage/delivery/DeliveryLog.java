@@ -17,12 +17,37 @@ public final class DeliveryLog {
         this.storage = storage;
     }
 
+    private static final String INSERT = "INSERT INTO delivery_attempt (item_id, stage_id, delivery_id, attempt, url, outcome,"
+                                         + " http_status, duration_ms, error, response_excerpt, attempted_at)"
+                                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    /** An attempt's row, to be written in the transaction of the visit's next step (its move on, or its park). */
+    public record PendingRow(DeliveryLog log, long stageId, DeliveryAttempt attempt) implements Runnable {
+        @Override
+        public void run() {
+            log.record(stageId, attempt);
+        }
+    }
+
+    public PendingRow pending(long stageId, DeliveryAttempt attempt) {
+        return new PendingRow(this, stageId, attempt);
+    }
+
     public void record(long stageId, DeliveryAttempt attempt) {
-        storage.jdbc().update("INSERT INTO delivery_attempt (item_id, stage_id, delivery_id, attempt, url, outcome, http_status,"
-                              + " duration_ms, error, response_excerpt, attempted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                attempt.itemId(), stageId, attempt.deliveryId(), attempt.attempt(), attempt.url(), attempt.outcome().name(),
-                attempt.httpStatus(), attempt.durationMs(), cut(attempt.error(), 1000), cut(attempt.responseExcerpt(), 2000),
-                Storage.utc(attempt.attemptedAt()));
+        storage.jdbc().update(INSERT, columns(stageId, attempt));
+    }
+
+    /** Several attempts' rows in one statement batch. */
+    public void recordAll(List<PendingRow> rows) {
+        if (!rows.isEmpty()) {
+            storage.jdbc().batchUpdate(INSERT, rows.stream().map(row -> columns(row.stageId(), row.attempt())).toList());
+        }
+    }
+
+    private static Object[] columns(long stageId, DeliveryAttempt attempt) {
+        return new Object[] { attempt.itemId(), stageId, attempt.deliveryId(), attempt.attempt(), attempt.url(),
+                attempt.outcome().name(), attempt.httpStatus(), attempt.durationMs(), cut(attempt.error(), 1000),
+                cut(attempt.responseExcerpt(), 2000), Storage.utc(attempt.attemptedAt()) };
     }
 
     public List<DeliveryAttempt> forFile(String itemId) {

@@ -2,17 +2,13 @@ package com.annoflow.webhookstage.delivery;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.Visit;
-import com.annoflow.webhookstage.workflow.RetrySchedule;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import org.apache.camel.Exchange;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The retry decision of the delivery error handler in {@code routes/}: {@link #shouldRetry} says whether a failed
@@ -24,18 +20,16 @@ public final class RetryPolicy {
     /** Every wait of the schedule is spread by this much either way, so files that failed together do not return together. */
     static final double JITTER = 0.2;
 
-    private static final Logger LOG = LoggerFactory.getLogger("webhook.delivery");
-
-    private final AssignmentQueue queue;
+    private final Parking parking;
     private final Clock clock;
     private final DoubleSupplier random;
 
-    public RetryPolicy(AssignmentQueue queue, Clock clock) {
-        this(queue, clock, () -> ThreadLocalRandom.current().nextDouble());
+    public RetryPolicy(Parking parking, Clock clock) {
+        this(parking, clock, () -> ThreadLocalRandom.current().nextDouble());
     }
 
-    RetryPolicy(AssignmentQueue queue, Clock clock, DoubleSupplier random) {
-        this.queue = queue;
+    RetryPolicy(Parking parking, Clock clock, DoubleSupplier random) {
+        this.parking = parking;
         this.clock = clock;
         this.random = random;
     }
@@ -56,7 +50,8 @@ public final class RetryPolicy {
 
     /**
      * The file waits for its next attempt: the receiver's Retry-After if it sent one (capped by
-     * {@code webhook.retry-after.max}), else the stage's scheduled wait for this retry with ±20 % jitter.
+     * {@code webhook.retry-after.max}), else the stage's scheduled wait for this retry with ±20 % jitter. The park is
+     * written with others in one commit ({@link Parking}).
      */
     public void park(Exchange exchange) {
         Visit visit = exchange.getProperty(AssignmentQueue.VISIT, Visit.class);
@@ -64,15 +59,10 @@ public final class RetryPolicy {
         int made = exchange.getProperty(Attempts.ATTEMPTS_MADE, Integer.class);
         Duration retryAfter = exchange.getProperty(Attempts.RETRY_AFTER, Duration.class);
         Duration wait = retryAfter != null ? retryAfter : jittered(stage.waitBeforeRetry(made));
-        Instant due = clock.instant().plus(wait);
-        if (queue.park(visit, due, exchange.getProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, Runnable.class))) {
-            LOG.info("file {} stage {} delivery {}: attempt {}/{} failed; next attempt in {}{} (at {})", visit.itemId(),
-                    stage.qualifiedName(), visit.deliveryId(), made, stage.attemptBudget(), RetrySchedule.roughly(wait),
-                    retryAfter != null ? " as the receiver's Retry-After asked" : "", due);
-        } else {
-            LOG.warn("file {} stage {}: lost its lease before it could wait for its retry; the instance that holds it now"
-                     + " carries on", visit.itemId(), stage.qualifiedName());
-        }
+        Runnable attemptRow = exchange.getProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, Runnable.class);
+        // the row goes with the park: nothing else may write it
+        exchange.removeProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP);
+        parking.park(visit, stage, made, clock.instant().plus(wait), wait, retryAfter != null, attemptRow);
     }
 
     /** {@code wait} spread uniformly over ±20 %. */

@@ -2,7 +2,9 @@ package com.annoflow.webhookstage.files;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import com.annoflow.webhookstage.payload.WebhookPayload.Dataset;
@@ -13,6 +15,8 @@ import com.annoflow.webhookstage.payload.WebhookPayload.SourceInfo;
 import com.annoflow.webhookstage.payload.WebhookPayload.Team;
 import com.annoflow.webhookstage.storage.Storage;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /** Files and their annotations: written once when registered, read for every payload. */
 public final class FileCatalog {
@@ -69,36 +73,63 @@ public final class FileCatalog {
     }
 
     public Optional<Item> item(String itemId) {
-        JdbcTemplate jdbc = storage.jdbc();
-        List<Item> items = jdbc.query("SELECT * FROM file WHERE item_id = ?", (rs, n) -> new Item(
-                rs.getString("name"), rs.getString("path"),
-                new SourceInfo(itemId, new Team(rs.getString("team_name"), rs.getString("team_slug")),
-                        new Dataset(rs.getString("dataset_name"), rs.getString("dataset_slug"),
-                                rs.getString("dataset_management_url")),
-                        rs.getString("workview_url")),
-                new ArrayList<>()), itemId);
-        if (items.isEmpty()) {
-            return Optional.empty();
+        return Optional.ofNullable(items(List.of(itemId)).get(itemId));
+    }
+
+    /**
+     * The stored metadata of several files in three statements (files, slots, source files), whatever their number up
+     * to 1,000; files that are not registered are absent from the map.
+     */
+    public Map<String, Item> items(List<String> itemIds) {
+        Map<String, Item> items = new HashMap<>();
+        if (itemIds.isEmpty()) {
+            return items;
         }
-        Item item = items.get(0);
-        List<List<SourceFile>> sources = new ArrayList<>();
-        jdbc.query("SELECT * FROM file_slot WHERE item_id = ? ORDER BY position", rs -> {
+        NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(storage.jdbc());
+        MapSqlParameterSource ids = new MapSqlParameterSource("ids", itemIds);
+        named.query("SELECT * FROM file WHERE item_id IN (:ids)", ids, rs -> {
+            String itemId = rs.getString("item_id");
+            items.put(itemId, new Item(rs.getString("name"), rs.getString("path"),
+                    new SourceInfo(itemId, new Team(rs.getString("team_name"), rs.getString("team_slug")),
+                            new Dataset(rs.getString("dataset_name"), rs.getString("dataset_slug"),
+                                    rs.getString("dataset_management_url")),
+                            rs.getString("workview_url")),
+                    new ArrayList<>()));
+        });
+        Map<String, List<List<SourceFile>>> sources = new HashMap<>();
+        named.query("SELECT * FROM file_slot WHERE item_id IN (:ids) ORDER BY item_id, position", ids, rs -> {
+            String itemId = rs.getString("item_id");
             List<SourceFile> files = new ArrayList<>();
-            sources.add(files);
-            item.slots().add(new Slot(rs.getString("slot_name"), rs.getString("type"), (Integer) rs.getObject("width"),
-                    (Integer) rs.getObject("height"), files));
-        }, itemId);
-        jdbc.query("SELECT * FROM slot_source_file WHERE item_id = ? ORDER BY slot_position, position",
+            sources.computeIfAbsent(itemId, id -> new ArrayList<>()).add(files);
+            items.get(itemId).slots().add(new Slot(rs.getString("slot_name"), rs.getString("type"),
+                    (Integer) rs.getObject("width"), (Integer) rs.getObject("height"), files));
+        });
+        named.query("SELECT * FROM slot_source_file WHERE item_id IN (:ids) ORDER BY item_id, slot_position, position", ids,
                 rs -> {
-                    sources.get(rs.getInt("slot_position")).add(new SourceFile(rs.getString("file_name"), rs.getString("url")));
-                }, itemId);
-        return Optional.of(item);
+                    sources.get(rs.getString("item_id")).get(rs.getInt("slot_position"))
+                            .add(new SourceFile(rs.getString("file_name"), rs.getString("url")));
+                });
+        return items;
     }
 
     public List<String> annotations(String itemId) {
+        return annotations(List.of(itemId)).getOrDefault(itemId, List.of());
+    }
+
+    /** The annotation bodies of several files, in their order, in one statement; files without any are absent. */
+    public Map<String, List<String>> annotations(List<String> itemIds) {
+        Map<String, List<String>> bodies = new HashMap<>();
+        if (itemIds.isEmpty()) {
+            return bodies;
+        }
         // HSQLDB sends a CLOB as a locator and fetches it in round trips of its own: cast it to text in the query
         String body = storage.isPostgres() ? "body" : "CAST(body AS VARCHAR(16777216))";
-        return storage.jdbc().queryForList("SELECT " + body + " FROM annotation WHERE item_id = ? ORDER BY position",
-                String.class, itemId);
+        new NamedParameterJdbcTemplate(storage.jdbc()).query("SELECT item_id, " + body + " AS body FROM annotation"
+                                                             + " WHERE item_id IN (:ids) ORDER BY item_id, position",
+                new MapSqlParameterSource("ids", itemIds),
+                rs -> {
+                    bodies.computeIfAbsent(rs.getString("item_id"), id -> new ArrayList<>()).add(rs.getString("body"));
+                });
+        return bodies;
     }
 }

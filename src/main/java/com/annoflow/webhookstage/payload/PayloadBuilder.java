@@ -2,6 +2,7 @@ package com.annoflow.webhookstage.payload;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
@@ -12,6 +13,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds the payload of a claimed visit in its stage's shape ({@code payload:} darwin-v2, flat or route:<id>): the file's
@@ -21,6 +24,8 @@ import org.apache.camel.Exchange;
  * the queue.
  */
 public final class PayloadBuilder {
+
+    private static final Logger LOG = LoggerFactory.getLogger("webhook.delivery");
 
     private final FileCatalog files;
     private final WorkflowCatalog workflows;
@@ -35,15 +40,46 @@ public final class PayloadBuilder {
     }
 
     /**
-     * Reads the claimed {@link Visit} from the body; leaves the payload in the stage's shape as the body (for the route's
+     * The stored data of a claim's files, read in a few statements for the whole claim instead of a few per file: each
+     * claimed visit becomes a {@link ClaimedFile}, the body the delivery route builds the payload from.
+     */
+    public List<ClaimedFile> readAhead(List<Visit> visits) {
+        try {
+            return read(visits);
+        } catch (RuntimeException e) {
+            // the visits are claimed already: each delivery reads its own file (and its error handling releases it)
+            LOG.warn("the data of {} claimed file(s) could not be read with their claim ({}); each is read when it is sent",
+                    visits.size(), e.getMessage());
+            return visits.stream().map(ClaimedFile::unread).toList();
+        }
+    }
+
+    private List<ClaimedFile> read(List<Visit> visits) {
+        if (visits.isEmpty()) {
+            return List.of();
+        }
+        Map<String, WebhookPayload.Item> items = files.items(visits.stream().map(Visit::itemId).toList());
+        Map<String, List<String>> annotations = files.annotations(visits.stream()
+                .filter(v -> workflows.stage(v.stageId()).includeAnnotations()).map(Visit::itemId).toList());
+        List<ClaimedFile> claimed = new ArrayList<>(visits.size());
+        for (Visit visit : visits) {
+            boolean withAnnotations = workflows.stage(visit.stageId()).includeAnnotations();
+            claimed.add(new ClaimedFile(visit, true, items.get(visit.itemId()),
+                    withAnnotations ? annotations.getOrDefault(visit.itemId(), List.of()) : null));
+        }
+        return claimed;
+    }
+
+    /**
+     * Reads the {@link ClaimedFile} from the body; leaves the payload in the stage's shape as the body (for the route's
      * JSON marshal step) and the visit and stage as properties.
      */
     public Object build(Exchange exchange) {
-        Visit visit = exchange.getMessage().getBody(Visit.class);
-        StageConfig stage = workflows.stage(visit.stageId());
-        exchange.setProperty(AssignmentQueue.VISIT, visit);
+        ClaimedFile claimed = exchange.getMessage().getBody(ClaimedFile.class);
+        StageConfig stage = workflows.stage(claimed.visit().stageId());
+        exchange.setProperty(AssignmentQueue.VISIT, claimed.visit());
         exchange.setProperty(AssignmentQueue.STAGE, stage);
-        return shape(stage, darwinV2(visit, stage));
+        return shape(stage, darwinV2(claimed.read() ? claimed : read(List.of(claimed.visit())).get(0), stage));
     }
 
     /** The body {@code stage} sends for {@code visit}, as Jackson writes it: what a delivery and the preview send. */
@@ -66,18 +102,22 @@ public final class PayloadBuilder {
 
     /** The darwin-v2 payload: the default shape, and what the other shapes are made from. */
     public WebhookPayload darwinV2(Visit visit, StageConfig stage) {
-        WebhookPayload.Item item = files.item(visit.itemId()).orElseThrow(
-                () -> new InvalidPayloadException(List.of("file " + visit.itemId() + " is assigned but not registered")));
-        List<JsonNode> annotations = stage.includeAnnotations() ? annotations(visit.itemId()) : null;
-        return new WebhookPayload(WebhookPayload.VERSION, WebhookPayload.SCHEMA_REF, visit.deliveryId(),
-                new WebhookPayload.Workflow(stage.workflow()),
-                new WebhookPayload.Stage(stage.name(), stage.type().label()), item, annotations);
+        return darwinV2(read(List.of(visit)).get(0), stage);
     }
 
-    private List<JsonNode> annotations(String itemId) {
+    private WebhookPayload darwinV2(ClaimedFile claimed, StageConfig stage) {
+        if (claimed.item() == null) {
+            throw new InvalidPayloadException(List.of("file " + claimed.visit().itemId() + " is assigned but not registered"));
+        }
+        List<JsonNode> annotations = claimed.annotations() == null ? null : annotations(claimed.annotations());
+        return new WebhookPayload(WebhookPayload.VERSION, WebhookPayload.SCHEMA_REF, claimed.visit().deliveryId(),
+                new WebhookPayload.Workflow(stage.workflow()),
+                new WebhookPayload.Stage(stage.name(), stage.type().label()), claimed.item(), annotations);
+    }
+
+    private List<JsonNode> annotations(List<String> bodies) {
         List<String> problems = new ArrayList<>();
         List<JsonNode> parsed = new ArrayList<>();
-        List<String> bodies = files.annotations(itemId);
         for (int i = 0; i < bodies.size(); i++) {
             String path = "annotations[" + i + "]";
             try {

@@ -521,35 +521,40 @@ public final class AssignmentQueue {
         }
     }
 
+    /** A file whose attempt failed and that waits in the database until {@code due} for its next one. */
+    public record Park(Visit visit, Instant due) {
+    }
+
     /**
-     * The attempt failed and will be retried: the file waits in the database until {@code due} (status WAITING), holding
-     * no lease, no thread and no room in this instance; attempts made and delivery id stay in its row. {@code alsoWrite}
-     * (the attempt's log row) is written in the same transaction.
+     * The attempts failed and will be retried: each file waits in the database until its due time (status WAITING),
+     * holding no lease, no thread and no room in this instance; attempts made and delivery id stay in its row. All of
+     * them in one transaction, with {@code alsoWrite} (the attempts' log rows): one commit for a group of failed attempts.
      *
-     * @return false when the lease was lost (another instance holds the file now)
+     * @return for each park, false when its lease was lost (another instance holds the file now)
      */
-    public boolean park(Visit visit, Instant due, Runnable alsoWrite) {
-        forget(visit);
+    public boolean[] parkAll(List<Park> parks, Runnable alsoWrite) {
+        parks.forEach(park -> forget(park.visit()));
         Instant now = clock.instant();
-        // the failed attempt's log row in the same transaction: one commit per failed attempt
-        boolean parked = Boolean.TRUE.equals(storage.transactions().execute(tx -> {
-            if (storage.jdbc().update("UPDATE assignment SET status = 'WAITING', due_at = ?, lease_owner = NULL,"
-                                      + " lease_expires_at = NULL, updated_at = ? WHERE " + HELD,
-                    Storage.utc(due), Storage.utc(now), visit.itemId(), visit.leaseOwner()) != 1) {
-                return false;
-            }
+        List<Object[]> rows = parks.stream().map(park -> new Object[] {
+                Storage.utc(park.due()), Storage.utc(now), park.visit().itemId(), park.visit().leaseOwner() }).toList();
+        int[] counts = storage.transactions().execute(tx -> {
+            int[] updated = storage.jdbc().batchUpdate("UPDATE assignment SET status = 'WAITING', due_at = ?,"
+                                                       + " lease_owner = NULL, lease_expires_at = NULL, updated_at = ?"
+                                                       + " WHERE " + HELD, rows);
+            // the attempts happened, whether or not this instance still held each file
             if (alsoWrite != null) {
                 alsoWrite.run();
             }
-            return true;
-        }));
-        if (!parked && alsoWrite != null) {
-            alsoWrite.run(); // the attempt happened even though another instance now holds the file
-        }
-        Duration wait = Duration.between(now, due);
-        if (parked && wait.compareTo(pollInterval) < 0) {
-            // due before the next poll would find it: wake the claim then
-            wakeIn.accept(wait.isNegative() ? Duration.ZERO : wait);
+            return updated;
+        });
+        boolean[] parked = new boolean[parks.size()];
+        for (int i = 0; i < parked.length; i++) {
+            parked[i] = counts[i] != 0;
+            Duration wait = Duration.between(now, parks.get(i).due());
+            if (parked[i] && wait.compareTo(pollInterval) < 0) {
+                // due before the next poll would find it: wake the claim then
+                wakeIn.accept(wait.isNegative() ? Duration.ZERO : wait);
+            }
         }
         return parked;
     }
