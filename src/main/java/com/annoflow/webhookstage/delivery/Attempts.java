@@ -38,25 +38,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Attempts {
 
-    /** Exchange properties of the attempt in progress. */
-    public static final String ATTEMPTS_MADE = "attemptsMade";
-    public static final String TIMEOUT_MILLIS = "timeoutMillis";
-    /** Whether the stage's target is an http(s) URL (the route posts it) or a Camel endpoint (the route sends to it). */
-    public static final String HTTP_TARGET = "httpTarget";
-    /** The stage's target as written; a Camel endpoint URI when {@link #HTTP_TARGET} is false. */
-    public static final String TARGET_URI = "targetUri";
-    /** The bean name of the connection pool an http(s) target is reached through (a stage with a client certificate has its own). */
-    public static final String CONNECTION_POOL = "connectionPool";
-    public static final String OUTCOME = "outcome";
-    public static final String OUTCOME_DETAIL = "outcomeDetail";
-    /** The wait a receiver asked for with Retry-After (a {@link Duration}, capped), read when the file is parked. */
-    public static final String RETRY_AFTER = "retryAfter";
-    /** The stage a delivered answer chose with {@code next_stage} ({@code next_from_response}), for the router. */
-    public static final String RECEIVERS_NEXT_STAGE = "receiversNextStage";
-    private static final String RECEIVERS_CHOICE = "receiversChoice";
-    private static final String STARTED = "attemptStartedNanos";
-    private static final String UNANSWERED = "attemptUnanswered";
-
     private static final Logger LOG = LoggerFactory.getLogger("webhook.delivery");
 
     private final AssignmentQueue queue;
@@ -93,10 +74,11 @@ public final class Attempts {
      * the lease if the visit waited long for a thread, and sets the request headers.
      */
     public void begin(Exchange exchange) {
-        Visit visit = exchange.getProperty(AssignmentQueue.VISIT, Visit.class);
-        StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
+        DeliveryExchange delivery = DeliveryExchange.of(exchange);
+        Visit visit = delivery.visit();
+        StageConfig stage = delivery.stage();
         int made = visit.attemptsMade();
-        exchange.setProperty(ATTEMPTS_MADE, made);
+        delivery.attemptsMade(made);
         if (made >= stage.attemptBudget()) {
             log.record(stage.id(), entry(visit, stage, made, AttemptOutcome.BUDGET_USED_UP, null, 0,
                     "all " + made + " attempts were made before the bundle restarted", null));
@@ -117,26 +99,16 @@ public final class Attempts {
         if (!queue.startClaimedAttempt(visit)) {
             throw new LeaseLostException(visit);
         }
-        exchange.setProperty(ATTEMPTS_MADE, made + 1);
+        delivery.attemptsMade(made + 1);
         aimAt(exchange, stage);
-        exchange.setProperty(STARTED, System.nanoTime());
+        delivery.attemptStarted(System.nanoTime());
 
         prepareRequest(request, stage, visit.deliveryId(), body);
     }
 
     /** What the routes that send ({@code webhook-post}, {@code webhook-send-to-endpoint}) need to know of the stage. */
     public void aimAt(Exchange exchange, StageConfig stage) {
-        exchange.setProperty(AssignmentQueue.STAGE, stage);
-        exchange.setProperty(TIMEOUT_MILLIS, stage.timeoutMillis());
-        exchange.setProperty(HTTP_TARGET, stage.isHttpTarget());
-        exchange.setProperty(TARGET_URI, stage.url().toString());
-        exchange.setProperty(CONNECTION_POOL, outbound.poolOf(stage));
-        exchange.removeProperty(UNANSWERED);
-    }
-
-    /** Why the last send got no answer (an exception the sending route caught), or null when it was answered. */
-    public static Exception unansweredBecause(Exchange exchange) {
-        return exchange.getProperty(UNANSWERED, Exception.class);
+        DeliveryExchange.of(exchange).aimAt(stage, outbound.poolOf(stage));
     }
 
     /**
@@ -170,18 +142,19 @@ public final class Attempts {
     /** The request got no HTTP answer: remember why, so {@link #record} logs it like any other outcome. */
     public void unanswered(Exchange exchange) {
         forgetTheTargetsErrorHandling(exchange);
-        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        exchange.setProperty(UNANSWERED, cause);
+        DeliveryExchange delivery = DeliveryExchange.of(exchange);
+        delivery.unanswered(delivery.caught());
     }
 
     /** Writes the attempt to the delivery log, then fails the attempt unless the receiver answered 2xx. */
     public void record(Exchange exchange) {
         forgetTheTargetsErrorHandling(exchange);
-        Visit visit = exchange.getProperty(AssignmentQueue.VISIT, Visit.class);
-        StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
-        int attempt = exchange.getProperty(ATTEMPTS_MADE, Integer.class);
-        long durationMs = Duration.ofNanos(System.nanoTime() - exchange.getProperty(STARTED, Long.class)).toMillis();
-        Exception unanswered = exchange.getProperty(UNANSWERED, Exception.class);
+        DeliveryExchange delivery = DeliveryExchange.of(exchange);
+        Visit visit = delivery.visit();
+        StageConfig stage = delivery.stage();
+        int attempt = delivery.attemptsMadeOr(0);
+        long durationMs = Duration.ofNanos(System.nanoTime() - delivery.attemptStartedNanos()).toMillis();
+        Exception unanswered = delivery.unanswered();
 
         if (unanswered != null) {
             BlockedTargetException blocked = cause(unanswered, BlockedTargetException.class);
@@ -195,7 +168,7 @@ public final class Attempts {
                     : blocked != null ? "blocked: " + blocked.getMessage() : describe(unanswered, stage));
             DeliveryAttempt logged = entry(visit, stage, attempt, outcome, null, durationMs, error, null);
             // written in the transaction of the visit's next step (the park for a retry, or the move on)
-            exchange.setProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, log.pending(stage.id(), logged));
+            delivery.attemptRow(log.pending(stage.id(), logged));
             metrics.attempt(stage, outcome.name(), durationMs);
             circuits.attempted(stage, outcome, durationMs);
             LOG.info("file {} stage {} delivery {} attempt {}/{}: {} after {} ms", visit.itemId(), stage.qualifiedName(),
@@ -208,7 +181,7 @@ public final class Attempts {
         if (!stage.isHttpTarget() && answered == null) {
             // a Camel endpoint took the message without an exception: delivered (one that calls HTTP may set a status)
             DeliveryAttempt logged = entry(visit, stage, attempt, AttemptOutcome.DELIVERED, null, durationMs, null, null);
-            exchange.setProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, log.pending(stage.id(), logged));
+            delivery.attemptRow(log.pending(stage.id(), logged));
             metrics.attempt(stage, AttemptOutcome.DELIVERED.name(), durationMs);
             circuits.attempted(stage, AttemptOutcome.DELIVERED, durationMs);
             LOG.info("file {} stage {} delivery {} attempt {}/{}: taken by {} in {} ms", visit.itemId(), stage.qualifiedName(),
@@ -228,7 +201,7 @@ public final class Attempts {
                 outcome == AttemptOutcome.DELIVERED ? null : reason, excerpt);
         // written in the transaction of the visit's next step: the move on (delivered, or failed for good) or the park
         // for a retry; one commit per attempt instead of two
-        exchange.setProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, log.pending(stage.id(), logged));
+        delivery.attemptRow(log.pending(stage.id(), logged));
         metrics.attempt(stage, outcome.name(), durationMs);
         circuits.attempted(stage, outcome, durationMs);
         LOG.info("file {} stage {} delivery {} attempt {}/{}: HTTP {} in {} ms", visit.itemId(), stage.qualifiedName(),
@@ -236,16 +209,13 @@ public final class Attempts {
         if (outcome == AttemptOutcome.DELIVERED) {
             if (stage.letsTheReceiverChoose()) {
                 ReceiversChoice choice = ReceiversChoice.of(head, stage);
-                if (choice.stage() != null) {
-                    exchange.setProperty(RECEIVERS_NEXT_STAGE, choice.stage());
-                }
-                exchange.setProperty(RECEIVERS_CHOICE, choice.why());
+                delivery.receiversChoice(choice.stage(), choice.why());
             }
             return;
         }
         Long retryAfter = retryAfterMillis(response.getHeader("Retry-After", String.class));
         if (retryAfter != null) {
-            exchange.setProperty(RETRY_AFTER, Duration.ofMillis(retryAfter));
+            delivery.retryAfter(Duration.ofMillis(retryAfter));
         }
         if (outcome == AttemptOutcome.GONE) {
             circuits.gone(stage);
@@ -257,19 +227,20 @@ public final class Attempts {
 
     /** The visit succeeded: say so for the router and the transition history (with the receiver's choice, if any). */
     public void delivered(Exchange exchange) {
-        metrics.visitEnded(exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class), "DELIVERED");
-        exchange.setProperty(OUTCOME, "DELIVERED");
-        String choice = exchange.getProperty(RECEIVERS_CHOICE, String.class);
-        exchange.setProperty(OUTCOME_DETAIL, "delivered on attempt " + exchange.getProperty(ATTEMPTS_MADE, Integer.class)
-                                             + (choice == null ? "" : "; " + choice));
+        DeliveryExchange delivery = DeliveryExchange.of(exchange);
+        metrics.visitEnded(delivery.stage(), "DELIVERED");
+        String choice = delivery.receiversChoiceWhy();
+        delivery.outcome("DELIVERED", "delivered on attempt " + delivery.attemptsMadeOr(0)
+                                      + (choice == null ? "" : "; " + choice));
     }
 
     /** The visit failed for good: log a payload that could not be built (nothing was sent) and say why it ends. */
     public void giveUp(Exchange exchange) {
-        Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        Visit visit = exchange.getProperty(AssignmentQueue.VISIT, Visit.class);
-        StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
-        int attempts = exchange.getProperty(ATTEMPTS_MADE, visit.attemptsMade(), Integer.class);
+        DeliveryExchange delivery = DeliveryExchange.of(exchange);
+        Exception cause = delivery.caught();
+        Visit visit = delivery.visit();
+        StageConfig stage = delivery.stage();
+        int attempts = delivery.attemptsMadeOr(visit.attemptsMade());
         if (cause instanceof InvalidPayloadException) {
             AttemptOutcome outcome = cause instanceof PayloadTooLargeException ? AttemptOutcome.PAYLOAD_TOO_LARGE
                     : AttemptOutcome.INVALID_PAYLOAD;
@@ -277,8 +248,7 @@ public final class Attempts {
             LOG.warn("file {} stage {}: {}", visit.itemId(), stage.qualifiedName(), cause.getMessage());
         }
         metrics.visitEnded(stage, "FAILED");
-        exchange.setProperty(OUTCOME, "FAILED");
-        exchange.setProperty(OUTCOME_DETAIL, redaction.redact(stage, cause.getMessage()) + " after " + attempts + " attempt(s)");
+        delivery.outcome("FAILED", redaction.redact(stage, cause.getMessage()) + " after " + attempts + " attempt(s)");
     }
 
     /**

@@ -5,7 +5,6 @@ import java.util.Map;
 
 import com.annoflow.webhookstage.outbound.OAuth2Tokens;
 import com.annoflow.webhookstage.outbound.TokenUnavailableException;
-import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -20,8 +19,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class OAuth2Steps {
 
-    /** The request as it was before the first send (the body a receiver answered replaces it), and its token. */
-    private static final String SENT = "oauth2Sent";
     private static final Logger LOG = LoggerFactory.getLogger("webhook.delivery");
 
     private final OAuth2Tokens tokens;
@@ -32,28 +29,31 @@ public final class OAuth2Steps {
 
     /** Authorization: Bearer with the stage's current token; the request kept in case it must go again. */
     public void addToken(Exchange exchange) throws TokenUnavailableException {
-        StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
-        exchange.removeProperty(SENT);
+        DeliveryExchange delivery = DeliveryExchange.of(exchange);
+        StageConfig stage = delivery.stage();
+        delivery.tokenSent(null);
         if (!stage.usesOAuth2()) {
             return;
         }
         Message request = exchange.getMessage();
         String token = tokens.token(stage);
-        exchange.setProperty(SENT, new Sent(token, request.getBody(byte[].class), new HashMap<>(request.getHeaders()), false));
+        // the request as it was before the first send (the body a receiver answered replaces it), and its token
+        delivery.tokenSent(new Sent(token, request.getBody(byte[].class), new HashMap<>(request.getHeaders()), false));
         request.setHeader("Authorization", "Bearer " + token);
     }
 
     /** The receiver answered 401 to the first send with a token: once per attempt, a new token is worth a try. */
     public boolean tokenRefused(Exchange exchange) {
-        Sent sent = exchange.getProperty(SENT, Sent.class);
+        Sent sent = DeliveryExchange.of(exchange).tokenSent(Sent.class);
         return sent != null && !sent.again()
                && Integer.valueOf(401).equals(exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
     }
 
     /** Drops the refused token, gets a new one and puts the request back as it was, with the new token. */
     public void renewToken(Exchange exchange) throws TokenUnavailableException {
-        StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
-        Sent sent = exchange.getProperty(SENT, Sent.class);
+        DeliveryExchange delivery = DeliveryExchange.of(exchange);
+        StageConfig stage = delivery.stage();
+        Sent sent = delivery.tokenSent(Sent.class);
         tokens.refused(stage, sent.token());
         String token = tokens.token(stage);
         LOG.info("stage {}: the receiver answered 401 to its OAuth2 token; sending once more with a new one",
@@ -63,7 +63,7 @@ public final class OAuth2Steps {
         request.setHeaders(new HashMap<>(sent.headers()));
         request.setBody(sent.body());
         request.setHeader("Authorization", "Bearer " + token);
-        exchange.setProperty(SENT, new Sent(token, sent.body(), sent.headers(), true));
+        delivery.tokenSent(new Sent(token, sent.body(), sent.headers(), true));
     }
 
     private record Sent(String token, byte[] body, Map<String, Object> headers, boolean again) {

@@ -70,7 +70,7 @@ public final class Ping {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("delivery_id", deliveryId);
         result.put("duration_ms", durationMs);
-        Exception unanswered = answer.getException() != null ? answer.getException() : Attempts.unansweredBecause(answer);
+        Exception unanswered = answer.getException() != null ? answer.getException() : DeliveryExchange.of(answer).unanswered();
         if (unanswered != null) {
             result.put("outcome", "UNANSWERED");
             result.put("error", redaction.redact(stage, unanswered instanceof TokenUnavailableException

@@ -5,8 +5,6 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 
-import com.annoflow.webhookstage.queue.AssignmentQueue;
-import com.annoflow.webhookstage.queue.Visit;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import org.apache.camel.Exchange;
 
@@ -35,17 +33,15 @@ public final class RetryPolicy {
     }
 
     public boolean shouldRetry(Exchange exchange) {
+        DeliveryExchange delivery = DeliveryExchange.of(exchange);
         DeliveryFailedException failure = exchange.getException(DeliveryFailedException.class);
         if (failure == null) {
-            Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-            failure = caught instanceof DeliveryFailedException f ? f : null;
+            failure = delivery.caught() instanceof DeliveryFailedException f ? f : null;
         }
-        if (failure == null || !failure.isRetryable()) {
+        if (failure == null || !failure.isRetryable() || !delivery.hasAttemptsMade()) {
             return false;
         }
-        StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
-        Integer made = exchange.getProperty(Attempts.ATTEMPTS_MADE, Integer.class);
-        return made != null && made < stage.attemptBudget();
+        return delivery.attemptsMadeOr(0) < delivery.stage().attemptBudget();
     }
 
     /**
@@ -54,15 +50,14 @@ public final class RetryPolicy {
      * written with others in one commit ({@link Parking}).
      */
     public void park(Exchange exchange) {
-        Visit visit = exchange.getProperty(AssignmentQueue.VISIT, Visit.class);
-        StageConfig stage = exchange.getProperty(AssignmentQueue.STAGE, StageConfig.class);
-        int made = exchange.getProperty(Attempts.ATTEMPTS_MADE, Integer.class);
-        Duration retryAfter = exchange.getProperty(Attempts.RETRY_AFTER, Duration.class);
+        DeliveryExchange delivery = DeliveryExchange.of(exchange);
+        StageConfig stage = delivery.stage();
+        int made = delivery.attemptsMadeOr(0);
+        Duration retryAfter = delivery.retryAfter();
         Duration wait = retryAfter != null ? retryAfter : jittered(stage.waitBeforeRetry(made));
-        Runnable attemptRow = exchange.getProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP, Runnable.class);
-        // the row goes with the park: nothing else may write it
-        exchange.removeProperty(AssignmentQueue.WRITE_WITH_NEXT_STEP);
-        parking.park(visit, stage, made, clock.instant().plus(wait), wait, retryAfter != null, attemptRow);
+        // the attempt's row goes with the park
+        parking.park(delivery.visit(), stage, made, clock.instant().plus(wait), wait, retryAfter != null,
+                delivery.takeAttemptRow());
     }
 
     /** {@code wait} spread uniformly over ±20 %. */

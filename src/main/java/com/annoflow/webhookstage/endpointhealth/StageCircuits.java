@@ -286,7 +286,7 @@ public final class StageCircuits {
         Map<Long, OperatorPause> pauses = new ConcurrentHashMap<>();
         storage.jdbc().query("SELECT stage_id, paused_by, reason, paused_at, cause FROM stage_pause", rs -> {
             pauses.put(rs.getLong("stage_id"), new OperatorPause(rs.getString("paused_by"), rs.getString("reason"),
-                    rs.getTimestamp("paused_at").toLocalDateTime().toInstant(java.time.ZoneOffset.UTC),
+                    Storage.instant(rs.getObject("paused_at")),
                     rs.getString("cause")));
         });
         boolean changed = !pauses.equals(operatorPauses);

@@ -5,14 +5,12 @@ import java.util.List;
 import java.util.Map;
 
 import com.annoflow.webhookstage.files.FileCatalog;
-import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.Visit;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,15 +68,9 @@ public final class PayloadBuilder {
         return claimed;
     }
 
-    /**
-     * Reads the {@link ClaimedFile} from the body; leaves the payload in the stage's shape as the body (for the route's
-     * JSON marshal step) and the visit and stage as properties.
-     */
-    public Object build(Exchange exchange) {
-        ClaimedFile claimed = exchange.getMessage().getBody(ClaimedFile.class);
+    /** The claimed file's payload in its stage's shape: the object the route's JSON marshal step writes. */
+    public Object build(ClaimedFile claimed) {
         StageConfig stage = workflows.stage(claimed.visit().stageId());
-        exchange.setProperty(AssignmentQueue.VISIT, claimed.visit());
-        exchange.setProperty(AssignmentQueue.STAGE, stage);
         return shape(stage, darwinV2(claimed.read() ? claimed : read(List.of(claimed.visit())).get(0), stage));
     }
 

@@ -16,13 +16,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
-import com.annoflow.webhookstage.endpointhealth.StagePausedException;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -35,13 +33,6 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
  * claim is fenced by the lease owner, so an instance that lost its lease can never move a file twice.
  */
 public final class AssignmentQueue {
-
-    /** Exchange properties the delivery routes share. */
-    public static final String VISIT = "visit";
-    public static final String STAGE = "stage";
-    public static final String NEXT_STAGE = "nextStage";
-    /** A {@link Runnable} the delivery steps leave to be run inside the transaction that moves the file on or parks it. */
-    public static final String WRITE_WITH_NEXT_STEP = "writeWithNextStep";
 
     private static final Logger LOG = LoggerFactory.getLogger("webhook.queue");
 
@@ -138,10 +129,9 @@ public final class AssignmentQueue {
     /**
      * Claims files that are due, as many as this instance has room for, with a lease, fairly across the webhook stages
      * that have due files: each stage gets an equal share of the room (more when others need less), never more than its
-     * {@code max_concurrency} visits at once nor more than its {@code max_per_second} allows. Tells the scheduler
-     * whether to poll again at once (the room was filled, so more may be due).
+     * {@code max_concurrency} visits at once nor more than its {@code max_per_second} allows.
      */
-    public List<Visit> claim(Exchange exchange) {
+    public Claim claim() {
         // refilled only once half the prefetch is taken: every claim walks the queue index from its head, so a few big
         // claims cost the database far less than a stream of small ones (the benchmark saw 9 files per claim without it)
         int room = roomInPrefetch();
@@ -171,8 +161,14 @@ public final class AssignmentQueue {
         for (Visit visit : claimed) {
             waiting.put(visit.itemId(), now);
         }
-        exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, !claimed.isEmpty() && claimed.size() == room);
-        return claimed;
+        return new Claim(claimed, !claimed.isEmpty() && claimed.size() == room);
+    }
+
+    /**
+     * What a claim took: the visits, and whether they filled the room it had (then more may be due, and the scheduler
+     * polls again at once).
+     */
+    public record Claim(List<Visit> visits, boolean filledItsRoom) {
     }
 
     private int roomInPrefetch() {
@@ -457,51 +453,9 @@ public final class AssignmentQueue {
         }
     }
 
-    /**
-     * The last step of a visit in {@code routes/webhook-delivery.camel.yaml}: moves the file to the stage the router chose
-     * (exchange property {@code nextStage}: {@code on_success}, {@code on_failure}, or a stage name), recording the
-     * outcome the delivery steps described.
-     */
-    public void moveToNextStage(Exchange exchange) {
-        Visit visit = exchange.getProperty(VISIT, Visit.class);
-        StageConfig from = exchange.getProperty(STAGE, StageConfig.class);
-        String next = exchange.getProperty(NEXT_STAGE, String.class);
-        StageConfig target = catalog.target(from, "on_success".equals(next) ? from.onSuccess()
-                : "on_failure".equals(next) ? from.onFailure() : next);
-        moveOn(visit, from, target, exchange.getProperty("outcome", String.class),
-                exchange.getProperty("outcomeDetail", String.class), exchange.getProperty(WRITE_WITH_NEXT_STEP, Runnable.class));
-    }
-
-    /** Gives the claimed file of this exchange back to the queue, if it still holds the lease. */
-    public void release(Exchange exchange) {
-        Visit visit = exchange.getProperty(VISIT, Visit.class);
-        if (visit == null) {
-            visit = exchange.getMessage().getBody(Visit.class);
-        }
-        Runnable attemptNotWritten = exchange.getProperty(WRITE_WITH_NEXT_STEP, Runnable.class);
-        if (attemptNotWritten != null) {
-            // the attempt was made: its log row is written even though the visit ends otherwise
-            exchange.removeProperty(WRITE_WITH_NEXT_STEP);
-            try {
-                attemptNotWritten.run();
-            } catch (RuntimeException e) {
-                LOG.warn("the delivery log could not record an attempt ({})", e.getMessage());
-            }
-        }
-        if (visit != null) {
-            Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-            if (cause instanceof StagePausedException) {
-                LOG.info("file {}: {}", visit.itemId(), cause.getMessage());
-                release(visit);
-            } else if (!(cause instanceof LeaseLostException)) {
-                LOG.warn("file {}: delivery interrupted ({}); returning it to the queue", visit.itemId(),
-                        cause == null ? "no cause" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
-                release(visit);
-            } else {
-                forget(visit);
-                LOG.warn("file {}: {}", visit.itemId(), cause.getMessage());
-            }
-        }
+    /** A visit whose lease another instance took: this instance has room again, and writes nothing. */
+    public void leaseLost(Visit visit) {
+        forget(visit);
     }
 
     /**

@@ -23,8 +23,6 @@ import com.annoflow.webhookstage.workflow.PayloadShape;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.StageType;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -133,7 +131,7 @@ class ParkingTest {
                                   + " updated_at) VALUES (?, ?, 'QUEUED', 0, ?, ?, ?)", id, stage.id(),
                     Storage.utc(at), Storage.utc(at), Storage.utc(at));
         }
-        List<Visit> claimed = queue.claim(new DefaultExchange(new DefaultCamelContext()));
+        List<Visit> claimed = queue.claim().visits();
         assertThat(claimed).hasSize(FILES);
         return claimed;
     }

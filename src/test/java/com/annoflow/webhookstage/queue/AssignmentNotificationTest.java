@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 
+import com.annoflow.webhookstage.queue.camel.QueueNotifications;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.PostgresOnly;
 import com.annoflow.webhookstage.support.Receiver;

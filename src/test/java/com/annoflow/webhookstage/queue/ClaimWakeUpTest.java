@@ -17,9 +17,6 @@ import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestDatabase;
 import com.annoflow.webhookstage.support.TestFiles;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
-import org.apache.camel.Exchange;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,7 +67,7 @@ class ClaimWakeUpTest {
     @Test
     void takingAFileFromAPrefetchWithRoomDoesNotWakeTheClaim() {
         queueFiles(1);
-        List<Visit> claimed = queue.claim(exchange());
+        List<Visit> claimed = queue.claim().visits();
         assertThat(claimed).hasSize(1);
 
         assertThat(queue.startClaimedAttempt(claimed.get(0))).isTrue();
@@ -81,9 +78,9 @@ class ClaimWakeUpTest {
     @Test
     void takingAFileWakesTheClaimOnceAfterAFullPrefetchHeldAClaimBack() {
         queueFiles(3);
-        List<Visit> claimed = queue.claim(exchange());
+        List<Visit> claimed = queue.claim().visits();
         assertThat(claimed).as("the first claim fills the prefetch of 2").hasSize(2);
-        assertThat(queue.claim(exchange())).as("held back: the prefetch is full").isEmpty();
+        assertThat(queue.claim().visits()).as("held back: the prefetch is full").isEmpty();
         assertThat(wakeUps).hasValue(0);
 
         queue.startClaimedAttempt(claimed.get(0));
@@ -91,7 +88,7 @@ class ClaimWakeUpTest {
 
         queue.startClaimedAttempt(claimed.get(1));
         assertThat(wakeUps).as("no claim was held back since").hasValue(1);
-        assertThat(queue.claim(exchange())).as("the third file, claimed when woken").hasSize(1);
+        assertThat(queue.claim().visits()).as("the third file, claimed when woken").hasSize(1);
     }
 
     @Test
@@ -104,7 +101,7 @@ class ClaimWakeUpTest {
         AssignmentQueue limited = new AssignmentQueue(storage, new WorkflowCatalog(List.of(two)), Clock.systemUTC(),
                 "claim-wake-up-test", Duration.ofMinutes(5), 100, 256, 4, wakeUps::incrementAndGet);
         queueFiles(4);
-        List<Visit> claimed = limited.claim(exchange());
+        List<Visit> claimed = limited.claim().visits();
         // no second claim finds it at its limit: the claim that reached the limit must arrange the wake-up itself
         assertThat(claimed).as("the stage's max_concurrency").hasSize(2);
         assertThat(wakeUps).hasValue(0);
@@ -112,7 +109,7 @@ class ClaimWakeUpTest {
         limited.release(claimed.get(0));
 
         assertThat(wakeUps).as("one of its two visits ended: half its room is free").hasValue(1);
-        assertThat(limited.claim(exchange())).as("claimed when woken").hasSize(1);
+        assertThat(limited.claim().visits()).as("claimed when woken").hasSize(1);
     }
 
     private void queueFiles(int count) {
@@ -122,9 +119,5 @@ class ClaimWakeUpTest {
                                   + " updated_at) VALUES (?, ?, 'QUEUED', 0, ?, ?, ?)", files.get(assigned++), stage,
                     Storage.utc(at), Storage.utc(at), Storage.utc(at));
         }
-    }
-
-    private static Exchange exchange() {
-        return new DefaultExchange(new DefaultCamelContext());
     }
 }

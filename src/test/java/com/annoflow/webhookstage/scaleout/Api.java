@@ -65,6 +65,11 @@ final class Api {
         }
     }
 
+    /** A POST answered 200. */
+    static void post(BundleProcess bundle, String path, String body) {
+        expect(send(bundle, "POST", path, body), 200);
+    }
+
     private static void expect(HttpResponse<String> response, int status) {
         if (response.statusCode() != status) {
             throw new AssertionError("API answered " + response.statusCode() + ": " + response.body());

@@ -1,9 +1,10 @@
-package com.annoflow.webhookstage.queue;
+package com.annoflow.webhookstage.queue.camel;
 
 import java.time.Clock;
 import java.time.Duration;
 
 import com.annoflow.webhookstage.metrics.WebhookMetrics;
+import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.storage.Storage;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;

@@ -1,5 +1,6 @@
-package com.annoflow.webhookstage.queue;
+package com.annoflow.webhookstage.queue.camel;
 
+import com.annoflow.webhookstage.queue.AssignmentQueue;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**

@@ -1,7 +1,8 @@
-package com.annoflow.webhookstage.queue;
+package com.annoflow.webhookstage.queue.camel;
 
 import java.time.Duration;
 
+import com.annoflow.webhookstage.queue.AssignmentQueue;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteBuilder;
 

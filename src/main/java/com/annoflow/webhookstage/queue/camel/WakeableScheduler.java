@@ -1,4 +1,4 @@
-package com.annoflow.webhookstage.queue;
+package com.annoflow.webhookstage.queue.camel;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

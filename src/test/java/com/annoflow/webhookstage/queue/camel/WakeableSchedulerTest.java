@@ -1,4 +1,4 @@
-package com.annoflow.webhookstage.queue;
+package com.annoflow.webhookstage.queue.camel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
