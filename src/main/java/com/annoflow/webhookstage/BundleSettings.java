@@ -4,11 +4,14 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
+import com.annoflow.webhookstage.api.ApiLimits;
+import com.annoflow.webhookstage.endpointhealth.EndpointHealthSettings;
+import com.annoflow.webhookstage.retention.RetentionSettings;
 import com.annoflow.webhookstage.workflow.RetrySchedule;
-
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.util.TimeUtils;
@@ -46,30 +49,10 @@ public record BundleSettings(
         String adminKey,
         boolean demoEnabled,
         int demoFiles,
-        EndpointHealth endpointHealth,
-        Retention retention,
+        EndpointHealthSettings endpointHealth,
+        RetentionSettings retention,
         ApiLimits apiLimits,
         List<String> targetsAllow) {
-
-    /**
-     * What one API request may hold; each cap is enforced with a 4xx that names it and its property. The defaults fit
-     * real V7 exports (file names and paths of a few hundred characters, presigned URLs of 1-2 KB, thousands of
-     * annotations); the column sizes of the schema are the upper bounds.
-     */
-    public record ApiLimits(int maxRequestBytes, int maxFilesPerRequest, int maxIdsPerRequest, int maxAnnotationsPerFile,
-            int maxJsonDepth, int maxNameChars, int maxPathChars, int maxUrlChars, Duration readTimeout) {
-
-        public static final String PREFIX = BundleSettings.PREFIX + "api.";
-    }
-
-    /** When a stage stops sending: failure rate (percent) of the attempts in a sliding window, and how often to probe. */
-    public record EndpointHealth(boolean enabled, int failureRatePercent, Duration window, int minimumAttempts,
-            int consecutiveFailures, Duration probeInterval) {
-    }
-
-    /** How long delivery-log and transition rows are kept, how often the purge runs, and how many rows per statement. */
-    public record Retention(Duration keep, Duration interval, int batchSize) {
-    }
 
     public static final String PREFIX = "webhook.";
     /** Svix's first five waits (docs/design.md): a receiver may be down for hours before a file fails. */
@@ -125,13 +108,13 @@ public record BundleSettings(
                 r.text("api.admin-key", ""),
                 Boolean.parseBoolean(r.text("demo.enabled", "false")),
                 r.integer("demo.files", 3, 0, 1000),
-                new EndpointHealth(Boolean.parseBoolean(r.text("circuit.enabled", "true")),
+                new EndpointHealthSettings(Boolean.parseBoolean(r.text("circuit.enabled", "true")),
                         r.integer("circuit.failure-rate", 50, 1, 100),
                         r.duration("circuit.window", "60s"),
                         r.integer("circuit.minimum-attempts", 20, 1, 10_000),
                         r.integer("circuit.consecutive-failures", 5, 1, 10_000),
                         r.duration("circuit.probe-interval", "30s")),
-                new Retention(r.duration("retention.keep", "720h"),
+                new RetentionSettings(r.duration("retention.keep", "720h"),
                         r.duration("retention.interval", "1h"),
                         r.integer("retention.batch-size", 1000, 1, 100_000)),
                 new ApiLimits(r.integer("api.max-request-bytes", 10_000_000, 1000, 100_000_000),
@@ -202,9 +185,9 @@ public record BundleSettings(
 
         /** Comma-separated URI schemes (Camel component names), lower case; http and https always among them. */
         List<String> schemes(String key, String fallback) {
-            List<String> schemes = new java.util.ArrayList<>();
+            List<String> schemes = new ArrayList<>();
             for (String scheme : text(key, fallback).split(",")) {
-                String trimmed = scheme.trim().toLowerCase(java.util.Locale.ROOT);
+                String trimmed = scheme.trim().toLowerCase(Locale.ROOT);
                 if (trimmed.isEmpty()) {
                     continue;
                 }

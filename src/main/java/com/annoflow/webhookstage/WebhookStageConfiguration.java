@@ -3,6 +3,7 @@ package com.annoflow.webhookstage;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import com.annoflow.webhookstage.access.ApiKeys;
@@ -22,8 +23,6 @@ import com.annoflow.webhookstage.demo.DemoRoutes;
 import com.annoflow.webhookstage.endpointhealth.EndpointHealthRoutes;
 import com.annoflow.webhookstage.endpointhealth.StageCircuits;
 import com.annoflow.webhookstage.files.FileCatalog;
-import com.annoflow.webhookstage.retention.RetentionPurge;
-import com.annoflow.webhookstage.retention.RetentionRoutes;
 import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.outbound.EndpointTargets;
 import com.annoflow.webhookstage.outbound.OAuth2Tokens;
@@ -37,6 +36,8 @@ import com.annoflow.webhookstage.queue.camel.LeaseRelease;
 import com.annoflow.webhookstage.queue.camel.QueueNotifications;
 import com.annoflow.webhookstage.queue.camel.QueueSummaryRoutes;
 import com.annoflow.webhookstage.queue.camel.WakeableScheduler;
+import com.annoflow.webhookstage.retention.RetentionPurge;
+import com.annoflow.webhookstage.retention.RetentionRoutes;
 import com.annoflow.webhookstage.storage.ClusteredJobs;
 import com.annoflow.webhookstage.storage.DatabaseHealthCheck;
 import com.annoflow.webhookstage.storage.Storage;
@@ -48,11 +49,15 @@ import com.annoflow.webhookstage.workflow.WorkflowSync;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelConfiguration;
-import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.Registry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,13 +109,13 @@ public class WebhookStageConfiguration implements CamelConfiguration {
      * prints 0.0.0.0 whatever camel.server.host is, and is silenced in log4j2.xml).
      */
     private static void guardTheHttpServer(CamelContext context, BundleSettings settings) throws Exception {
-        org.apache.camel.spi.PropertiesComponent properties = context.getPropertiesComponent();
+        PropertiesComponent properties = context.getPropertiesComponent();
         String host = properties.resolveProperty("camel.server.host").orElse("0.0.0.0");
         int port = Integer.parseInt(properties.resolveProperty("camel.server.port").orElse("8080").trim());
         String managementHost = properties.resolveProperty("camel.management.host").orElse("0.0.0.0");
         String managementPort = properties.resolveProperty("camel.management.port").orElse("9876").trim();
         HttpGuard guard = new HttpGuard(settings.apiLimits());
-        context.addStartupListener(new org.apache.camel.StartupListener() {
+        context.addStartupListener(new StartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext camel, boolean alreadyStarted) {
                 // the server's services have started, no route has (Camel calls this before the routes start)
@@ -132,10 +137,10 @@ public class WebhookStageConfiguration implements CamelConfiguration {
      */
     private static void checkPayloadRoutes(CamelContext context, BundleSettings settings, WorkflowCatalog workflows,
             CustomShapes customShapes) throws Exception {
-        context.addStartupListener(new org.apache.camel.StartupListener() {
+        context.addStartupListener(new StartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext camel, boolean alreadyStarted) {
-                List<String> problems = new java.util.ArrayList<>(customShapes.problems(workflows.stages()));
+                List<String> problems = new ArrayList<>(customShapes.problems(workflows.stages()));
                 problems.addAll(EndpointTargets.problems(camel, workflows.stages()));
                 if (!problems.isEmpty()) {
                     throw new WorkflowDefinitionException(settings.workflowFile(), problems);
@@ -167,7 +172,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
                 claimScheduler::wake, claimScheduler::wakeIn, settings.pollInterval());
         DeliveryLog deliveryLog = new DeliveryLog(storage);
 
-        org.apache.camel.health.HealthCheckRegistry health = org.apache.camel.health.HealthCheckRegistry.get(context);
+        HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
             health.register(new DatabaseHealthCheck(storage));
         }
@@ -178,8 +183,8 @@ public class WebhookStageConfiguration implements CamelConfiguration {
 
         Registry registry = context.getRegistry();
         // Camel's /observe/metrics serves the registry camel-micrometer-prometheus binds; add ours to it
-        io.micrometer.core.instrument.MeterRegistry meters = registry.lookupByNameAndType(
-                MicrometerConstants.METRICS_REGISTRY_NAME, io.micrometer.core.instrument.MeterRegistry.class);
+        MeterRegistry meters = registry.lookupByNameAndType(
+                MicrometerConstants.METRICS_REGISTRY_NAME, MeterRegistry.class);
         if (meters == null) {
             meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             registry.bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);

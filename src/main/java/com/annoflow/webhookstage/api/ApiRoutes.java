@@ -3,7 +3,6 @@ package com.annoflow.webhookstage.api;
 import java.util.List;
 import java.util.Map;
 
-import com.annoflow.webhookstage.BundleSettings.ApiLimits;
 import com.annoflow.webhookstage.access.ApiKeys;
 import com.annoflow.webhookstage.access.Caller;
 import com.fasterxml.jackson.databind.ObjectMapper;

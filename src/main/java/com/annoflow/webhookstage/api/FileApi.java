@@ -1,29 +1,32 @@
 package com.annoflow.webhookstage.api;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
-import com.annoflow.webhookstage.BundleSettings;
 import com.annoflow.webhookstage.access.ApiKeys;
 import com.annoflow.webhookstage.access.Caller;
 import com.annoflow.webhookstage.access.Role;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.delivery.Ping;
 import com.annoflow.webhookstage.delivery.Preview;
-import com.annoflow.webhookstage.payload.InvalidPayloadException;
 import com.annoflow.webhookstage.endpointhealth.StageCircuits;
 import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.files.RegisteredFile;
-import com.annoflow.webhookstage.outbound.TargetUrls;
+import com.annoflow.webhookstage.payload.InvalidPayloadException;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.queue.AssignmentRefused;
 import com.annoflow.webhookstage.queue.FileStatus;
 import com.annoflow.webhookstage.workflow.RetrySchedule;
-import com.annoflow.webhookstage.queue.AssignmentRefused;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.StageType;
+import com.annoflow.webhookstage.workflow.TargetUrls;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -42,15 +45,15 @@ public final class FileApi {
     private final Ping ping;
     private final Preview preview;
     private final StageCircuits circuits;
-    private final BundleSettings.ApiLimits limits;
+    private final ApiLimits limits;
 
     /** An item id as the file table holds it: a UUID. */
     private static final int MAX_ITEM_ID_CHARS = 36;
     private static final int MAX_REASON_CHARS = 500;
-    private static final java.util.regex.Pattern KEY_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     public FileApi(FileCatalog files, AssignmentQueue queue, WorkflowCatalog workflows, DeliveryLog deliveries,
-            ApiKeys keys, Ping ping, Preview preview, StageCircuits circuits, BundleSettings.ApiLimits limits) {
+            ApiKeys keys, Ping ping, Preview preview, StageCircuits circuits, ApiLimits limits) {
         this.keys = keys;
         this.preview = preview;
         this.circuits = circuits;
@@ -193,7 +196,7 @@ public final class FileApi {
     /** Attempts of one webhook stage since a time (default: the last 24 hours), newest first. */
     public Object stageDeliveries(String workflow, String stageName, String since, Caller caller) {
         StageConfig stage = webhookStage(workflow, stageName);
-        java.time.Instant from = since == null || since.isBlank() ? java.time.Instant.now().minus(java.time.Duration.ofDays(1))
+        Instant from = since == null || since.isBlank() ? Instant.now().minus(Duration.ofDays(1))
                 : instant(since, "since");
         return Map.of("workflow", workflow, "stage", stageName, "since", from.toString(),
                 "attempts", deliveries.forStage(stage.id(), from, 500));
@@ -325,7 +328,7 @@ public final class FileApi {
         return answer;
     }
 
-    private static final java.util.regex.Pattern DELIVERY_ID = java.util.regex.Pattern.compile("msg_[0-9a-f]{32}");
+    private static final Pattern DELIVERY_ID = Pattern.compile("msg_[0-9a-f]{32}");
 
     /** Whether the stage is sending, and why not: circuit state, recent failure rate, manual pause. */
     public Object health(String workflow, String stageName, Caller caller) {
@@ -384,9 +387,9 @@ public final class FileApi {
         return stage;
     }
 
-    private static java.time.Instant instant(String text, String field) {
+    private static Instant instant(String text, String field) {
         try {
-            return java.time.Instant.parse(text.trim());
+            return Instant.parse(text.trim());
         } catch (RuntimeException e) {
             throw new ApiException(400, field + ": '" + ApiText.shown(text) + "' is not an ISO-8601 UTC time such as"
                                         + " 2026-11-26T00:00:00Z");
@@ -405,7 +408,7 @@ public final class FileApi {
         }
         if (idsNode.size() > limits.maxIdsPerRequest()) {
             problems.add("file_ids: " + idsNode.size() + " ids; at most " + limits.maxIdsPerRequest() + " per request ("
-                         + BundleSettings.ApiLimits.PREFIX + "max-ids-per-request); send them in several requests");
+                         + ApiLimits.PREFIX + "max-ids-per-request); send them in several requests");
             return ids;
         }
         for (int i = 0; i < idsNode.size(); i++) {
@@ -442,7 +445,7 @@ public final class FileApi {
     public Object workflows(Caller caller) {
         Map<String, List<Map<String, Object>>> byWorkflow = new LinkedHashMap<>();
         workflows.stages().stream()
-                .sorted(java.util.Comparator.comparing(StageConfig::workflow).thenComparing(StageConfig::position))
+                .sorted(Comparator.comparing(StageConfig::workflow).thenComparing(StageConfig::position))
                 .forEach(stage -> {
                     Map<String, Object> view = new LinkedHashMap<>();
                     view.put("name", stage.name());

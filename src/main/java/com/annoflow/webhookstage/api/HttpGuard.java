@@ -3,7 +3,7 @@ package com.annoflow.webhookstage.api;
 import java.time.Duration;
 import java.util.Map;
 
-import com.annoflow.webhookstage.BundleSettings.ApiLimits;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -109,7 +109,7 @@ public final class HttpGuard {
     private byte[] bytes(String message) {
         try {
             return json.writeValueAsBytes(Map.of("error", message));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }

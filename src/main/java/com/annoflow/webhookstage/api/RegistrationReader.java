@@ -7,16 +7,16 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
-import com.annoflow.webhookstage.BundleSettings.ApiLimits;
+import com.annoflow.webhookstage.files.Dataset;
+import com.annoflow.webhookstage.files.Item;
 import com.annoflow.webhookstage.files.RegisteredFile;
+import com.annoflow.webhookstage.files.Slot;
+import com.annoflow.webhookstage.files.SourceFile;
+import com.annoflow.webhookstage.files.SourceInfo;
+import com.annoflow.webhookstage.files.Team;
 import com.annoflow.webhookstage.payload.AnnotationValidator;
-import com.annoflow.webhookstage.payload.WebhookPayload.Dataset;
-import com.annoflow.webhookstage.payload.WebhookPayload.Item;
-import com.annoflow.webhookstage.payload.WebhookPayload.Slot;
-import com.annoflow.webhookstage.payload.WebhookPayload.SourceFile;
-import com.annoflow.webhookstage.payload.WebhookPayload.SourceInfo;
-import com.annoflow.webhookstage.payload.WebhookPayload.Team;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 /**
  * Reads a registration body: files in the same shape receivers get ({@code item} plus Darwin JSON 2.0
@@ -72,7 +72,7 @@ final class RegistrationReader {
     }
 
     private static JsonNode wrap(JsonNode single) {
-        return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(single);
+        return JsonNodeFactory.instance.arrayNode().add(single);
     }
 
     private RegisteredFile file(JsonNode file, String path) {

@@ -1,5 +1,7 @@
 package com.annoflow.webhookstage.delivery;
 
+import com.annoflow.webhookstage.endpointhealth.EndpointSignal;
+
 /** How one attempt ended, as the delivery log and the API show it. */
 public enum AttemptOutcome {
     /** The receiver answered 2xx. */
@@ -21,5 +23,14 @@ public enum AttemptOutcome {
     /** The payload is larger than webhook.max-payload-bytes; nothing was sent. */
     PAYLOAD_TOO_LARGE,
     /** The attempt budget was already used up (by attempts before a crash); nothing was sent. */
-    BUDGET_USED_UP
+    BUDGET_USED_UP;
+
+    /** What this outcome says about the stage's endpoint, for its health. */
+    public EndpointSignal signal() {
+        return switch (this) {
+            case DELIVERED, REJECTED -> EndpointSignal.UP;
+            case FAILED, TIMED_OUT, UNREACHABLE -> EndpointSignal.DOWN;
+            default -> EndpointSignal.NOTHING;
+        };
+    }
 }

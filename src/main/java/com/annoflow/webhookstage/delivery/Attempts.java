@@ -11,6 +11,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
 
 import com.annoflow.webhookstage.endpointhealth.StageCircuits;
 import com.annoflow.webhookstage.endpointhealth.StagePausedException;
@@ -18,7 +21,6 @@ import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.outbound.BlockedTargetException;
 import com.annoflow.webhookstage.outbound.OutboundHttp;
 import com.annoflow.webhookstage.outbound.TokenUnavailableException;
-import com.annoflow.webhookstage.outbound.TargetUrls;
 import com.annoflow.webhookstage.payload.InvalidPayloadException;
 import com.annoflow.webhookstage.payload.PayloadTooLargeException;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
@@ -26,8 +28,10 @@ import com.annoflow.webhookstage.queue.LeaseLostException;
 import com.annoflow.webhookstage.queue.Visit;
 import com.annoflow.webhookstage.signing.WebhookSigner;
 import com.annoflow.webhookstage.workflow.StageConfig;
+import com.annoflow.webhookstage.workflow.TargetUrls;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.component.http.HttpMethods;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +55,7 @@ public final class Attempts {
     private final StageCircuits circuits;
     private final Redaction redaction;
     private final OutboundHttp outbound;
-    private final java.util.Map<Long, WebhookSigner> signers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, WebhookSigner> signers = new ConcurrentHashMap<>();
 
     public Attempts(AssignmentQueue queue, DeliveryLog log, Clock clock, String userAgent, int excerptChars,
             Duration retryAfterCap, int maxPayloadBytes, WebhookMetrics metrics, StageCircuits circuits, Redaction redaction,
@@ -124,7 +128,7 @@ public final class Attempts {
             request.setHeader(Exchange.HTTP_URI, stage.url().toString());
         }
         // the enum camel-http reads; the text "POST" cost a type-converter miss on every request (found by profiling)
-        request.setHeader(Exchange.HTTP_METHOD, org.apache.camel.component.http.HttpMethods.POST);
+        request.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
         request.setHeader(Exchange.CONTENT_TYPE, "application/json");
         request.setHeader("User-Agent", userAgent);
         request.setHeader("webhook-id", deliveryId);
@@ -170,7 +174,7 @@ public final class Attempts {
             // written in the transaction of the visit's next step (the park for a retry, or the move on)
             delivery.attemptRow(log.pending(stage.id(), logged));
             metrics.attempt(stage, outcome.name(), durationMs);
-            circuits.attempted(stage, outcome, durationMs);
+            circuits.attempted(stage, outcome.signal(), durationMs);
             LOG.info("file {} stage {} delivery {} attempt {}/{}: {} after {} ms", visit.itemId(), stage.qualifiedName(),
                     visit.deliveryId(), attempt, stage.attemptBudget(), error, durationMs);
             throw new DeliveryFailedException(error, blocked == null);
@@ -183,7 +187,7 @@ public final class Attempts {
             DeliveryAttempt logged = entry(visit, stage, attempt, AttemptOutcome.DELIVERED, null, durationMs, null, null);
             delivery.attemptRow(log.pending(stage.id(), logged));
             metrics.attempt(stage, AttemptOutcome.DELIVERED.name(), durationMs);
-            circuits.attempted(stage, AttemptOutcome.DELIVERED, durationMs);
+            circuits.attempted(stage, AttemptOutcome.DELIVERED.signal(), durationMs);
             LOG.info("file {} stage {} delivery {} attempt {}/{}: taken by {} in {} ms", visit.itemId(), stage.qualifiedName(),
                     visit.deliveryId(), attempt, stage.attemptBudget(), TargetUrls.masked(stage.url()), durationMs);
             return;
@@ -203,7 +207,7 @@ public final class Attempts {
         // for a retry; one commit per attempt instead of two
         delivery.attemptRow(log.pending(stage.id(), logged));
         metrics.attempt(stage, outcome.name(), durationMs);
-        circuits.attempted(stage, outcome, durationMs);
+        circuits.attempted(stage, outcome.signal(), durationMs);
         LOG.info("file {} stage {} delivery {} attempt {}/{}: HTTP {} in {} ms", visit.itemId(), stage.qualifiedName(),
                 visit.deliveryId(), attempt, stage.attemptBudget(), status, durationMs);
         if (outcome == AttemptOutcome.DELIVERED) {
@@ -354,7 +358,7 @@ public final class Attempts {
             return "no answer within the stage timeout of " + stage.timeoutMillis() + " ms";
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof javax.net.ssl.SSLException) {
+            if (t instanceof SSLException) {
                 String message = String.valueOf(t.getMessage());
                 boolean refusedUs = message.contains("bad_certificate") || message.contains("certificate_required")
                                     || message.contains("certificate_unknown") || message.contains("unknown_ca");

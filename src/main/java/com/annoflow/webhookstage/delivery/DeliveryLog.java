@@ -1,5 +1,6 @@
 package com.annoflow.webhookstage.delivery;
 
+import java.time.Instant;
 import java.util.List;
 
 import com.annoflow.webhookstage.storage.Storage;
@@ -55,7 +56,7 @@ public final class DeliveryLog {
     }
 
     /** The newest attempts of a stage since a time, newest first, at most {@code limit}. */
-    public List<DeliveryAttempt> forStage(long stageId, java.time.Instant since, int limit) {
+    public List<DeliveryAttempt> forStage(long stageId, Instant since, int limit) {
         return query("a.stage_id = ? AND a.attempted_at >= ? ORDER BY a.id DESC FETCH FIRST " + limit + " ROWS ONLY",
                 stageId, Storage.utc(since));
     }

@@ -5,6 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.annoflow.webhookstage.files.Dataset;
+import com.annoflow.webhookstage.files.Item;
+import com.annoflow.webhookstage.files.SourceInfo;
+import com.annoflow.webhookstage.files.Team;
 import com.annoflow.webhookstage.outbound.TokenUnavailableException;
 import com.annoflow.webhookstage.payload.PayloadBuilder;
 import com.annoflow.webhookstage.payload.WebhookPayload;
@@ -43,8 +47,8 @@ public final class Ping {
         String deliveryId = "msg_ping_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
         WebhookPayload darwin = new WebhookPayload(WebhookPayload.VERSION, WebhookPayload.SCHEMA_REF, deliveryId,
                 new WebhookPayload.Workflow(stage.workflow()), new WebhookPayload.Stage(stage.name(), stage.type().label()),
-                new WebhookPayload.Item("ping", "/", new WebhookPayload.SourceInfo("00000000-0000-0000-0000-000000000000",
-                        new WebhookPayload.Team("ping", "ping"), new WebhookPayload.Dataset("ping", "ping", null), null),
+                new Item("ping", "/", new SourceInfo("00000000-0000-0000-0000-000000000000",
+                        new Team("ping", "ping"), new Dataset("ping", "ping", null), null),
                         List.of()),
                 stage.includeAnnotations() ? List.of() : null);
         // in the stage's shape (a payload route makes its body from this one too); a shape that fails is the answer

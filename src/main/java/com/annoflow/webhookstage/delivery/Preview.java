@@ -5,10 +5,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-import com.annoflow.webhookstage.outbound.TargetUrls;
 import com.annoflow.webhookstage.payload.PayloadBuilder;
 import com.annoflow.webhookstage.queue.Visit;
 import com.annoflow.webhookstage.workflow.StageConfig;
+import com.annoflow.webhookstage.workflow.TargetUrls;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;

@@ -12,8 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
-import com.annoflow.webhookstage.BundleSettings;
-import com.annoflow.webhookstage.delivery.AttemptOutcome;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.RetrySchedule;
 import com.annoflow.webhookstage.workflow.StageConfig;
@@ -51,7 +49,7 @@ public final class StageCircuits {
     private final Storage storage;
     private final WorkflowCatalog catalog;
     private final Clock clock;
-    private final BundleSettings.EndpointHealth settings;
+    private final EndpointHealthSettings settings;
     private final Map<Long, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final Map<Long, Instant> openedAt = new ConcurrentHashMap<>();
     private volatile Map<Long, OperatorPause> operatorPauses = Map.of();
@@ -75,7 +73,7 @@ public final class StageCircuits {
     /** Stages whose circuit a run of failures in a row opened (for the log line that says why). */
     private final Set<Long> openedByARun = ConcurrentHashMap.newKeySet();
 
-    public StageCircuits(Storage storage, WorkflowCatalog catalog, Clock clock, BundleSettings.EndpointHealth settings,
+    public StageCircuits(Storage storage, WorkflowCatalog catalog, Clock clock, EndpointHealthSettings settings,
             MeterRegistry meters) {
         this.storage = storage;
         this.catalog = catalog;
@@ -144,20 +142,20 @@ public final class StageCircuits {
      * (across the stage's files) pauses a stage that made too few attempts in the window for the rate to count, so a
      * stage with a handful of files pauses and probes too.
      */
-    public void attempted(StageConfig stage, AttemptOutcome outcome, long durationMs) {
+    public void attempted(StageConfig stage, EndpointSignal signal, long durationMs) {
         CircuitBreaker breaker = breakers.get(stage.id());
         if (breaker == null) {
             return;
         }
         AtomicInteger inARow = failuresInARow.computeIfAbsent(stage.id(),
                 id -> new AtomicInteger());
-        switch (outcome) {
-            case DELIVERED, REJECTED -> {
+        switch (signal) {
+            case UP -> {
                 inARow.set(0);
                 breaker.onSuccess(durationMs, TimeUnit.MILLISECONDS);
             }
-            case FAILED, TIMED_OUT, UNREACHABLE -> {
-                breaker.onError(durationMs, TimeUnit.MILLISECONDS, new IllegalStateException(outcome.name()));
+            case DOWN -> {
+                breaker.onError(durationMs, TimeUnit.MILLISECONDS, new IllegalStateException("the endpoint failed"));
                 int failed = inARow.incrementAndGet();
                 // only while the window holds too few attempts for the rate to judge (a quiet stage): a busy stage with
                 // a fifth of its attempts failing at random sees five in a row every few thousand attempts
@@ -168,7 +166,7 @@ public final class StageCircuits {
                     breaker.transitionToOpenState();
                 }
             }
-            default -> { } // blocked targets, bad payloads and 410 (handled by gone) say nothing about the failure rate
+            case NOTHING -> { } // blocked targets, bad payloads and 410 (handled by gone) say nothing about the failure rate
         }
     }
 

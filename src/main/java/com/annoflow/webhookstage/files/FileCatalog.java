@@ -7,12 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import com.annoflow.webhookstage.payload.WebhookPayload.Dataset;
-import com.annoflow.webhookstage.payload.WebhookPayload.Item;
-import com.annoflow.webhookstage.payload.WebhookPayload.Slot;
-import com.annoflow.webhookstage.payload.WebhookPayload.SourceFile;
-import com.annoflow.webhookstage.payload.WebhookPayload.SourceInfo;
-import com.annoflow.webhookstage.payload.WebhookPayload.Team;
 import com.annoflow.webhookstage.storage.Storage;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;

@@ -1,5 +1,6 @@
 package com.annoflow.webhookstage.metrics;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -25,9 +26,9 @@ public final class WebhookMetrics {
     private final Storage storage;
     private volatile Map<String, Double> snapshot = Map.of();
     private volatile Instant snapshotAt = Instant.EPOCH;
-    private final java.time.Clock clock;
+    private final Clock clock;
 
-    public WebhookMetrics(MeterRegistry registry, Storage storage, WorkflowCatalog catalog, java.time.Clock clock) {
+    public WebhookMetrics(MeterRegistry registry, Storage storage, WorkflowCatalog catalog, Clock clock) {
         this.registry = registry;
         this.storage = storage;
         this.clock = clock;

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 
 import com.annoflow.webhookstage.workflow.StageConfig;
+import com.annoflow.webhookstage.workflow.TargetUrls;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Route;

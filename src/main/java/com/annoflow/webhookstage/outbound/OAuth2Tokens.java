@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 
 import com.annoflow.webhookstage.workflow.OAuth2Client;
 import com.annoflow.webhookstage.workflow.StageConfig;
+import com.annoflow.webhookstage.workflow.TargetUrls;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hc.client5.http.config.RequestConfig;

@@ -2,6 +2,7 @@ package com.annoflow.webhookstage.payload;
 
 import java.util.List;
 
+import com.annoflow.webhookstage.files.Item;
 import com.annoflow.webhookstage.queue.Visit;
 
 /**
@@ -12,7 +13,7 @@ import com.annoflow.webhookstage.queue.Visit;
  * @param item        the file's metadata; null when the file is assigned but not registered
  * @param annotations the stored annotation bodies, in order; null when the stage does not include annotations
  */
-public record ClaimedFile(Visit visit, boolean read, WebhookPayload.Item item, List<String> annotations) {
+public record ClaimedFile(Visit visit, boolean read, Item item, List<String> annotations) {
 
     /** A claimed visit whose data could not be read with its claim. */
     static ClaimedFile unread(Visit visit) {

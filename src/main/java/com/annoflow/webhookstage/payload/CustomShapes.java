@@ -1,13 +1,19 @@
 package com.annoflow.webhookstage.payload;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import com.annoflow.webhookstage.files.SourceInfo;
 import com.annoflow.webhookstage.workflow.PayloadShape;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -51,7 +57,7 @@ public final class CustomShapes {
      * Start-up check, once the route files are loaded: every {@code route:<id>} a stage names is a route that starts from
      * {@code direct:}. Returns one message per problem, naming the stage and the fix.
      */
-    public List<String> problems(java.util.Collection<StageConfig> stages) {
+    public List<String> problems(Collection<StageConfig> stages) {
         List<String> problems = new ArrayList<>();
         for (StageConfig stage : stages) {
             PayloadShape shape = stage.payload();
@@ -86,8 +92,8 @@ public final class CustomShapes {
             throw invalid(routeId, "the darwin-v2 payload could not be written (" + e.getOriginalMessage() + ")");
         }
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
-        WebhookPayload.SourceInfo source = darwin.item().sourceInfo();
-        Map<String, String> variables = new java.util.LinkedHashMap<>();
+        SourceInfo source = darwin.item().sourceInfo();
+        Map<String, String> variables = new LinkedHashMap<>();
         variables.put("itemId", source.itemId());
         variables.put("itemName", darwin.item().name());
         variables.put("deliveryId", darwin.deliveryId());
@@ -130,8 +136,8 @@ public final class CustomShapes {
         if (body instanceof String || body instanceof byte[]) {
             try {
                 node = body instanceof String text ? strict.readTree(text) : strict.readTree((byte[]) body);
-            } catch (java.io.IOException e) {
-                String text = body instanceof String t ? t : new String((byte[]) body, java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                String text = body instanceof String t ? t : new String((byte[]) body, StandardCharsets.UTF_8);
                 throw invalid(routeId, "it returned a body that is not JSON (" + firstLine(e.getMessage()) + "), starting '"
                                        + (text.length() > 40 ? text.substring(0, 40) + "…" : text) + "'");
             }
@@ -140,13 +146,13 @@ public final class CustomShapes {
             }
         } else if (body instanceof JsonNode tree) {
             node = tree;
-        } else if (body instanceof Map || body instanceof java.util.Collection) {
+        } else if (body instanceof Map || body instanceof Collection) {
             node = json.valueToTree(body);
         } else {
             throw invalid(routeId, "it returned a " + body.getClass().getName() + "; return JSON text, a map or a list");
         }
         if (!node.isObject() && !node.isArray()) {
-            throw invalid(routeId, "it returned " + node.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+            throw invalid(routeId, "it returned " + node.getNodeType().name().toLowerCase(Locale.ROOT)
                                    + " JSON; the body to send must be a JSON object or array");
         }
         return node;

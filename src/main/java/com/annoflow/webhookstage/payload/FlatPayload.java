@@ -2,6 +2,9 @@ package com.annoflow.webhookstage.payload;
 
 import java.util.List;
 
+import com.annoflow.webhookstage.files.Item;
+import com.annoflow.webhookstage.files.Slot;
+import com.annoflow.webhookstage.files.SourceInfo;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -22,9 +25,9 @@ public record FlatPayload(String deliveryId, String workflow, String stage, Stri
         List<String> annotationNames) {
 
     public static FlatPayload of(WebhookPayload darwin) {
-        WebhookPayload.Item item = darwin.item();
-        WebhookPayload.SourceInfo source = item.sourceInfo();
-        WebhookPayload.Slot first = item.slots() == null || item.slots().isEmpty() ? null : item.slots().get(0);
+        Item item = darwin.item();
+        SourceInfo source = item.sourceInfo();
+        Slot first = item.slots() == null || item.slots().isEmpty() ? null : item.slots().get(0);
         String sourceFileUrl = first == null || first.sourceFiles() == null || first.sourceFiles().isEmpty() ? null
                 : first.sourceFiles().get(0).url();
         List<JsonNode> annotations = darwin.annotations();

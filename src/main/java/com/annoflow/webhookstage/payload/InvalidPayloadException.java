@@ -2,12 +2,14 @@ package com.annoflow.webhookstage.payload;
 
 import java.util.List;
 
-import com.annoflow.webhookstage.delivery.DeliveryFailedException;
-
-/** The file's data cannot become a valid payload (e.g. malformed annotations); no retry can fix that. */
-public class InvalidPayloadException extends DeliveryFailedException {
+/**
+ * The file's data cannot become a valid payload (e.g. malformed annotations); no retry can fix that. The delivery route's
+ * error handling sends the file to its failure target with this reason.
+ */
+public class InvalidPayloadException extends RuntimeException {
 
     public InvalidPayloadException(List<String> problems) {
-        super("invalid payload: " + String.join("; ", problems), false);
+        // an expected outcome with its reason in the message: no stack trace to fill
+        super("invalid payload: " + String.join("; ", problems), null, false, false);
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.annoflow.webhookstage.files.FileCatalog;
+import com.annoflow.webhookstage.files.Item;
 import com.annoflow.webhookstage.queue.Visit;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
@@ -56,7 +57,7 @@ public final class PayloadBuilder {
         if (visits.isEmpty()) {
             return List.of();
         }
-        Map<String, WebhookPayload.Item> items = files.items(visits.stream().map(Visit::itemId).toList());
+        Map<String, Item> items = files.items(visits.stream().map(Visit::itemId).toList());
         Map<String, List<String>> annotations = files.annotations(visits.stream()
                 .filter(v -> workflows.stage(v.stageId()).includeAnnotations()).map(Visit::itemId).toList());
         List<ClaimedFile> claimed = new ArrayList<>(visits.size());

@@ -2,6 +2,7 @@ package com.annoflow.webhookstage.payload;
 
 import java.util.List;
 
+import com.annoflow.webhookstage.files.Item;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,37 +28,5 @@ public record WebhookPayload(String version, String schemaRef, String deliveryId
     }
 
     public record Stage(String name, String type) {
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @JsonPropertyOrder({ "name", "path", "source_info", "slots" })
-    public record Item(String name, String path, SourceInfo sourceInfo, List<Slot> slots) {
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @JsonPropertyOrder({ "item_id", "team", "dataset", "workview_url" })
-    public record SourceInfo(String itemId, Team team, Dataset dataset, String workviewUrl) {
-    }
-
-    public record Team(String name, String slug) {
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @JsonPropertyOrder({ "name", "slug", "dataset_management_url" })
-    public record Dataset(String name, String slug, String datasetManagementUrl) {
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @JsonPropertyOrder({ "slot_name", "type", "width", "height", "source_files" })
-    public record Slot(String slotName, String type, Integer width, Integer height, List<SourceFile> sourceFiles) {
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record SourceFile(String fileName, String url) {
     }
 }

@@ -3,12 +3,16 @@ package com.annoflow.webhookstage.queue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,10 +49,10 @@ public final class AssignmentQueue {
     private final int maxInFlight;
     private final int prefetch;
     /** Claimed visits whose first attempt has not started: they hold a lease nobody renews, so keep them few. */
-    private final java.util.Map<String, Long> waiting = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Long> waiting = new ConcurrentHashMap<>();
     private final Runnable roomFreed;
     /** A claim found the prefetch full and claimed nothing: the next take that leaves room wakes the claim. */
-    private final java.util.concurrent.atomic.AtomicBoolean heldBack = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean heldBack = new AtomicBoolean();
     /**
      * The condition of every single-file statement after a claim: this file, and this instance still holds its lease.
      * Written so PostgreSQL can only find the file by its primary key, whatever its statistics say: with a plain
@@ -514,7 +518,7 @@ public final class AssignmentQueue {
     }
 
     /** The delivery id of the file's visit of {@code stageId}, when it is in that stage and has one. */
-    public java.util.Optional<String> deliveryIdIn(String itemId, long stageId) {
+    public Optional<String> deliveryIdIn(String itemId, long stageId) {
         return storage.jdbc().queryForList("SELECT delivery_id FROM assignment WHERE item_id = ? AND stage_id = ?"
                                            + " AND delivery_id IS NOT NULL", String.class, itemId, stageId).stream().findFirst();
     }
@@ -548,7 +552,7 @@ public final class AssignmentQueue {
     /** Gives back every file this instance holds; used when the bundle stops. Unstarted first attempts are refunded. */
     public void releaseAll() {
         Instant now = clock.instant();
-        java.util.List<String> unstarted = new ArrayList<>(waiting.keySet());
+        List<String> unstarted = new ArrayList<>(waiting.keySet());
         int released = 0;
         for (int from = 0; from < unstarted.size(); from += 500) {
             released += new NamedParameterJdbcTemplate(storage.jdbc()).update(
@@ -577,7 +581,7 @@ public final class AssignmentQueue {
     public void assign(List<String> itemIds, StageConfig target, String assignedBy) {
         Instant now = clock.instant();
         storage.transactions().executeWithoutResult(tx -> {
-            java.util.Set<String> known = new java.util.HashSet<>(
+            Set<String> known = new HashSet<>(
                     storage.inChunks(itemIds, "SELECT item_id FROM file WHERE item_id IN (:ids)"));
             List<String> unknown = itemIds.stream().filter(id -> !known.contains(id)).toList();
             if (!unknown.isEmpty()) {
@@ -618,7 +622,7 @@ public final class AssignmentQueue {
     }
 
     /** The file's current stage and its transition history; empty when no file has that id. */
-    public java.util.Optional<FileStatus> status(String itemId) {
+    public Optional<FileStatus> status(String itemId) {
         List<FileStatus.Transition> history = storage.jdbc().query(
                 "SELECT f.name AS from_name, t.name AS to_name, h.reason, h.delivery_id, h.detail, h.moved_at"
                 + " FROM stage_transition h JOIN stage t ON t.id = h.to_stage_id LEFT JOIN stage f ON f.id = h.from_stage_id"
@@ -658,7 +662,7 @@ public final class AssignmentQueue {
                             .append(rs.getString("name")).append(' ').append(FileStatus.describe(rs.getString("status")))
                             .append(' ').append(rs.getLong("files"));
                 });
-        java.time.Instant since = clock.instant().minus(interval);
+        Instant since = clock.instant().minus(interval);
         long delivered = count("DELIVERED", since);
         long failed = count("FAILED", since);
         if (line.isEmpty() && delivered + failed == 0) {
@@ -666,11 +670,11 @@ public final class AssignmentQueue {
         }
         double perSecond = (delivered + failed) / Math.max(1.0, interval.toMillis() / 1000.0);
         return "queue: " + (line.isEmpty() ? "nothing waiting" : line) + "; last " + interval.toSeconds() + "s: "
-               + delivered + " delivered, " + failed + " failed (" + String.format(java.util.Locale.ROOT, "%.1f", perSecond)
+               + delivered + " delivered, " + failed + " failed (" + String.format(Locale.ROOT, "%.1f", perSecond)
                + " files/s)";
     }
 
-    private long count(String reason, java.time.Instant since) {
+    private long count(String reason, Instant since) {
         Long n = storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_transition WHERE reason = ? AND moved_at >= ?",
                 Long.class, reason, Storage.utc(since));
         return n == null ? 0 : n;
@@ -724,7 +728,7 @@ public final class AssignmentQueue {
     }
 
     /** A file queued in a webhook stage is due at once; elsewhere it is not due at all. */
-    private static java.time.OffsetDateTime dueIn(StageConfig stage, Instant now) {
+    private static OffsetDateTime dueIn(StageConfig stage, Instant now) {
         return stage.type().isAutomated() ? Storage.utc(now) : null;
     }
 

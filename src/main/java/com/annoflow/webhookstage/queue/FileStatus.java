@@ -2,6 +2,7 @@ package com.annoflow.webhookstage.queue;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -23,7 +24,7 @@ public record FileStatus(String itemId, String name, String workflow, String sta
             case "QUEUED" -> "queued";
             case "SENDING" -> "sending";
             case "WAITING" -> "waiting for a retry";
-            default -> status.toLowerCase(java.util.Locale.ROOT);
+            default -> status.toLowerCase(Locale.ROOT);
         };
     }
 

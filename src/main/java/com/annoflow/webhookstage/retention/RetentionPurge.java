@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import com.annoflow.webhookstage.BundleSettings;
 import com.annoflow.webhookstage.storage.Storage;
 
 /**
@@ -18,9 +17,9 @@ public final class RetentionPurge {
 
     private final Storage storage;
     private final Clock clock;
-    private final BundleSettings.Retention settings;
+    private final RetentionSettings settings;
 
-    public RetentionPurge(Storage storage, Clock clock, BundleSettings.Retention settings) {
+    public RetentionPurge(Storage storage, Clock clock, RetentionSettings settings) {
         this.storage = storage;
         this.clock = clock;
         this.settings = settings;

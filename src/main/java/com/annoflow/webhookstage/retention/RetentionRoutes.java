@@ -2,7 +2,6 @@ package com.annoflow.webhookstage.retention;
 
 import java.util.Map;
 
-import com.annoflow.webhookstage.BundleSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.LoggingLevel;
@@ -15,10 +14,10 @@ import org.apache.camel.builder.RouteBuilder;
 public final class RetentionRoutes extends RouteBuilder {
 
     private final RetentionPurge purge;
-    private final BundleSettings.Retention settings;
+    private final RetentionSettings settings;
     private final MeterRegistry meters;
 
-    public RetentionRoutes(RetentionPurge purge, BundleSettings.Retention settings, MeterRegistry meters) {
+    public RetentionRoutes(RetentionPurge purge, RetentionSettings settings, MeterRegistry meters) {
         this.purge = purge;
         this.settings = settings;
         this.meters = meters;

@@ -7,8 +7,10 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -19,6 +21,8 @@ import liquibase.database.DatabaseFactory;
 import liquibase.database.jvm.JdbcConnection;
 import liquibase.resource.ClassLoaderResourceAccessor;
 import org.apache.camel.support.service.ServiceSupport;
+import org.hsqldb.jdbc.JDBCDataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -65,9 +69,9 @@ public final class Storage extends ServiceSupport {
         this.url = url;
     }
 
-    private static javax.sql.DataSource driverDataSource(String url) {
+    private static DataSource driverDataSource(String url) {
         if (url.startsWith("jdbc:postgresql:")) {
-            org.postgresql.ds.PGSimpleDataSource postgres = new org.postgresql.ds.PGSimpleDataSource();
+            PGSimpleDataSource postgres = new PGSimpleDataSource();
             postgres.setUrl(url);
             if (!url.contains("ApplicationName=")) {
                 // operators (and the benchmark's per-connection profile) tell the bundle's connections apart in
@@ -76,7 +80,7 @@ public final class Storage extends ServiceSupport {
             }
             return postgres;
         }
-        org.hsqldb.jdbc.JDBCDataSource hsqldb = new org.hsqldb.jdbc.JDBCDataSource();
+        JDBCDataSource hsqldb = new JDBCDataSource();
         hsqldb.setUrl(url);
         return hsqldb;
     }
@@ -100,7 +104,7 @@ public final class Storage extends ServiceSupport {
         if (!delayed || !fileDatabase && !url.startsWith("jdbc:hsqldb:hsql")) {
             return; // durable already, or an in-memory database with nothing to lose to a crash
         }
-        if (url.toLowerCase(java.util.Locale.ROOT).contains("hsqldb.write_delay=true")) {
+        if (url.toLowerCase(Locale.ROOT).contains("hsqldb.write_delay=true")) {
             LOG.warn("webhook.db.url sets hsqldb.write_delay=true: HSQLDB syncs commits every 500 ms, so a crash can undo the"
                      + " last of them (attempts made again, moves forgotten); remove it to make every commit durable");
         } else if (fileDatabase) {
@@ -184,7 +188,7 @@ public final class Storage extends ServiceSupport {
         if (column instanceof Timestamp ts) {
             return ts.toInstant();
         }
-        if (column instanceof java.time.ZonedDateTime zdt) {
+        if (column instanceof ZonedDateTime zdt) {
             return zdt.toInstant();
         }
         throw new IllegalArgumentException("not a timestamp: " + column.getClass());

@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.UnrecoverableKeyException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Collections;
@@ -57,7 +58,7 @@ public record ClientCertificate(Path keystore, String password) {
             return "does not exist; give the path of a PKCS12 file the bundle can read";
         } catch (IOException e) {
             // a wrong password surfaces as an IOException whose cause is an UnrecoverableKeyException
-            return e.getCause() instanceof java.security.UnrecoverableKeyException
+            return e.getCause() instanceof UnrecoverableKeyException
                    || String.valueOf(e.getMessage()).contains("password")
                     ? "cannot be opened with the password given (not shown); check the variable 'password' refers to"
                     : "cannot be read as a PKCS12 keystore (" + e.getClass().getSimpleName() + "); export it with"

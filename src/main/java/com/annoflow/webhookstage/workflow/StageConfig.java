@@ -60,7 +60,7 @@ public record StageConfig(
 
     /** Whether the target is an http(s) URL; else a Camel endpoint allowed by {@code webhook.targets.allow}. */
     public boolean isHttpTarget() {
-        return url != null && com.annoflow.webhookstage.outbound.TargetUrls.isHttp(url);
+        return url != null && TargetUrls.isHttp(url);
     }
 
     /** Whether a delivered answer's {@code next_stage} may pick the next stage ({@code next_from_response}). */
@@ -99,7 +99,7 @@ public record StageConfig(
     public String toString() {
         // the Authorization value and the header values are secrets: only their presence or names are ever shown
         return "Stage[" + qualifiedName() + ", " + type.label()
-               + (url != null ? ", url=" + com.annoflow.webhookstage.outbound.TargetUrls.masked(url) + ", authorization=" + (hasAuthorization() ? "****" : "none")
+               + (url != null ? ", url=" + TargetUrls.masked(url) + ", authorization=" + (hasAuthorization() ? "****" : "none")
                                 + ", signing=" + (isSigned() ? signingSecrets.size() + " secret(s)" : "none")
                                 + (usesOAuth2() ? ", oauth2=" + oauth2 : "")
                                 + (hasClientCertificate() ? ", client certificate" : "")

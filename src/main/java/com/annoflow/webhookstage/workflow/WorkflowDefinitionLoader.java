@@ -6,18 +6,26 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
-import com.annoflow.webhookstage.outbound.TargetUrls;
 import com.annoflow.webhookstage.signing.WebhookSigner;
+import com.annoflow.webhookstage.workflow.TargetUrls;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.apache.camel.util.TimeUtils;
@@ -204,7 +212,7 @@ public final class WorkflowDefinitionLoader {
      */
     private void refuseWebhookCycles(String where, List<StageConfig> stages) {
         Map<String, Map<String, String>> edges = new LinkedHashMap<>();
-        Set<String> webhooks = new java.util.LinkedHashSet<>();
+        Set<String> webhooks = new LinkedHashSet<>();
         stages.stream().filter(s -> s.type() == StageType.WEBHOOK).forEach(s -> webhooks.add(s.name()));
         for (StageConfig stage : stages) {
             if (stage.type() != StageType.WEBHOOK) {
@@ -240,9 +248,9 @@ public final class WorkflowDefinitionLoader {
     /** The strongly connected components of more than one stage (self-loops are refused where the edge is read). */
     private static final class Cycles {
         private final Map<String, Map<String, String>> edges;
-        private final Map<String, Integer> index = new java.util.HashMap<>();
-        private final Map<String, Integer> low = new java.util.HashMap<>();
-        private final java.util.Deque<String> stack = new java.util.ArrayDeque<>();
+        private final Map<String, Integer> index = new HashMap<>();
+        private final Map<String, Integer> low = new HashMap<>();
+        private final Deque<String> stack = new ArrayDeque<>();
         private final List<List<String>> found = new ArrayList<>();
 
         Cycles(Map<String, Map<String, String>> edges) {
@@ -419,7 +427,7 @@ public final class WorkflowDefinitionLoader {
             problems.add(field + ": field 'keystore' is required: the path of a PKCS12 file holding the client's key and"
                          + " certificate (make one with keytool -genkeypair -storetype PKCS12, or openssl pkcs12 -export)");
         } else if (problems.size() == before) {
-            String problem = ClientCertificate.problem(Path.of(keystore), password, java.time.Instant.now());
+            String problem = ClientCertificate.problem(Path.of(keystore), password, Instant.now());
             if (problem != null) {
                 problems.add(field + ": field 'keystore' = '" + keystore + "' " + problem);
             }
@@ -516,7 +524,7 @@ public final class WorkflowDefinitionLoader {
                 problems.add(where + ": header '" + StageHeaders.shown(name) + "' in field 'headers' " + refusal);
                 continue;
             }
-            if (!seen.add(name.toLowerCase(java.util.Locale.ROOT))) {
+            if (!seen.add(name.toLowerCase(Locale.ROOT))) {
                 problems.add(where + ": header '" + name + "' is given twice in field 'headers' (names are case-insensitive);"
                              + " keep one");
                 continue;
@@ -539,7 +547,7 @@ public final class WorkflowDefinitionLoader {
             problems.add(where + ": field 'headers' has " + headers.size() + " headers; at most " + StageHeaders.MOST
                          + " are allowed");
         }
-        return java.util.Collections.unmodifiableMap(headers);
+        return Collections.unmodifiableMap(headers);
     }
 
     private String edge(String rule, String field, String stage, String where, List<String> order, Map<String, String> next) {
@@ -588,7 +596,7 @@ public final class WorkflowDefinitionLoader {
         // the path and query can be the credential (a Zapier Catch Hook URL is): messages show the masked form only
         try {
             URI uri = new URI(raw);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.isEmpty() && !scheme.equals("http") && !scheme.equals("https")) {
                 if (!limits.targetSchemes().contains(scheme)) {
                     problems.add(where + ": field 'url'" + shownUrl(raw) + " must be an absolute http:// or https:// URL"
@@ -778,7 +786,7 @@ public final class WorkflowDefinitionLoader {
         for (Iterator<String> it = node.fieldNames(); it.hasNext();) {
             String field = it.next();
             if (!known.contains(field)) {
-                problems.add(where + ": unknown field '" + field + "'; known fields are " + new java.util.TreeSet<>(known) + hint);
+                problems.add(where + ": unknown field '" + field + "'; known fields are " + new TreeSet<>(known) + hint);
             }
         }
     }

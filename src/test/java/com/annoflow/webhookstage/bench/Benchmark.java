@@ -27,8 +27,14 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import com.annoflow.webhookstage.files.Dataset;
 import com.annoflow.webhookstage.files.FileCatalog;
+import com.annoflow.webhookstage.files.Item;
 import com.annoflow.webhookstage.files.RegisteredFile;
+import com.annoflow.webhookstage.files.Slot;
+import com.annoflow.webhookstage.files.SourceFile;
+import com.annoflow.webhookstage.files.SourceInfo;
+import com.annoflow.webhookstage.files.Team;
 import com.annoflow.webhookstage.payload.WebhookPayload;
 import com.annoflow.webhookstage.storage.Storage;
 import org.HdrHistogram.Histogram;
@@ -669,19 +675,19 @@ public final class Benchmark {
 
     /** About 2 KB of metadata: three slots of two source files each, with realistic URLs. */
     private static RegisteredFile file(String id, String name, int annotationBytes) {
-        List<WebhookPayload.Slot> slots = new ArrayList<>();
+        List<Slot> slots = new ArrayList<>();
         for (int s = 0; s < 3; s++) {
-            List<WebhookPayload.SourceFile> sources = new ArrayList<>();
+            List<SourceFile> sources = new ArrayList<>();
             for (int f = 0; f < 2; f++) {
-                sources.add(new WebhookPayload.SourceFile(name + "-" + s + "-" + f + ".jpg",
+                sources.add(new SourceFile(name + "-" + s + "-" + f + ".jpg",
                         "https://storage.example.org/teams/my-team/datasets/cars-2026/" + id + "/slots/" + s + "/files/"
                         + name + "-" + s + "-" + f + ".jpg?X-Amz-Expires=3600&X-Amz-SignedHeaders=host"));
             }
-            slots.add(new WebhookPayload.Slot(Integer.toString(s), "image", 1920, 1080, sources));
+            slots.add(new Slot(Integer.toString(s), "image", 1920, 1080, sources));
         }
-        WebhookPayload.Item item = new WebhookPayload.Item(name + ".jpg", "/benchmark/cars",
-                new WebhookPayload.SourceInfo(id, new WebhookPayload.Team("My Team", "my-team"),
-                        new WebhookPayload.Dataset("Cars 2026", "cars-2026", "https://example.org/datasets/339222/dataset-management"),
+        Item item = new Item(name + ".jpg", "/benchmark/cars",
+                new SourceInfo(id, new Team("My Team", "my-team"),
+                        new Dataset("Cars 2026", "cars-2026", "https://example.org/datasets/339222/dataset-management"),
                         "https://example.org/workview?dataset=339222&item=" + id),
                 slots);
         List<String> annotations = new ArrayList<>();

@@ -10,12 +10,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.annoflow.webhookstage.storage.Storage;
-import com.annoflow.webhookstage.workflow.StageConfig;
-import com.annoflow.webhookstage.workflow.StageType;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestDatabase;
 import com.annoflow.webhookstage.support.TestFiles;
+import com.annoflow.webhookstage.workflow.StageConfig;
+import com.annoflow.webhookstage.workflow.StageType;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -3,8 +3,10 @@ package com.annoflow.webhookstage.queue.camel;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Properties;
 
 import org.apache.camel.support.service.ServiceSupport;
+import org.postgresql.Driver;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -85,10 +87,10 @@ public final class QueueNotifications extends ServiceSupport {
     }
 
     /** The driver directly, not DriverManager, which does not see a driver in a jar `camel run` downloaded. */
-    private Connection connect() throws java.sql.SQLException {
-        java.util.Properties properties = new java.util.Properties();
+    private Connection connect() throws SQLException {
+        Properties properties = new Properties();
         properties.setProperty("user", user);
         properties.setProperty("password", password == null ? "" : password);
-        return new org.postgresql.Driver().connect(url, properties);
+        return new Driver().connect(url, properties);
     }
 }

@@ -1,6 +1,7 @@
 package com.annoflow.webhookstage.queue.camel;
 
 import java.time.Duration;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.CamelContext;
@@ -27,7 +28,7 @@ public final class WakeableScheduler extends ServiceSupport implements Scheduled
      * guarded by lock: the timers asked for (System.nanoTime, on {@link #TIMER_GRANULARITY} steps), earliest first. All
      * are kept, not only the earliest: a file parked after the earliest timer was set still gets its own.
      */
-    private final java.util.TreeSet<Long> timers = new java.util.TreeSet<>();
+    private final TreeSet<Long> timers = new TreeSet<>();
     private CamelContext camelContext;
     private long delayMillis = 1000;
     private long initialDelayMillis = 1000;

@@ -1,4 +1,4 @@
-package com.annoflow.webhookstage.outbound;
+package com.annoflow.webhookstage.workflow;
 
 import java.net.URI;
 import java.util.Locale;
