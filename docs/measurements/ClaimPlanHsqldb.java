@@ -1,4 +1,4 @@
-// The plan and cost of the HSQLDB claim (AssignmentQueue.PORTABLE_CLAIM_CANDIDATES, once for QUEUED and once for
+// The plan and cost of the HSQLDB claim (PortableClaims.DUE_CANDIDATES, once for QUEUED and once for
 // WAITING) with 1,000 files due and W files waiting for a retry due in an hour, on a scratch file database made by
 // the bundle's own migration. Run from the repository after `mvn -B compile`:
 //   java -cp "target/classes:$(cat target/bundle-classpath.txt)" docs/measurements/ClaimPlanHsqldb.java 100000
@@ -40,7 +40,7 @@ public class ClaimPlanHsqldb {
             jdbc.batchUpdate("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, due_at, updated_at)"
                              + " VALUES (?, ?, ?, ?, ?, ?, ?)", rows);
         }
-        String sql = AssignmentQueue.PORTABLE_CLAIM_CANDIDATES;
+        String sql = PortableClaims.DUE_CANDIDATES;
         String literal = sql.replaceFirst("\\?", Long.toString(stage)).replaceFirst("\\?", "'WAITING'")
                 .replaceFirst("\\?", "CURRENT_TIMESTAMP").replaceFirst("\\?", "50");
         System.out.println("EXPLAIN PLAN FOR " + literal);

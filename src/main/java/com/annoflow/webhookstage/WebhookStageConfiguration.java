@@ -2,7 +2,6 @@ package com.annoflow.webhookstage;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,6 +30,8 @@ import com.annoflow.webhookstage.outbound.TargetGuard;
 import com.annoflow.webhookstage.payload.CustomShapes;
 import com.annoflow.webhookstage.payload.PayloadBuilder;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.queue.Assignments;
+import com.annoflow.webhookstage.queue.FileHistory;
 import com.annoflow.webhookstage.queue.camel.LeaseRecoveryRoutes;
 import com.annoflow.webhookstage.queue.camel.LeaseRelease;
 import com.annoflow.webhookstage.queue.camel.QueueNotifications;
@@ -94,9 +95,12 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         try {
             storage.makeCommitsDurable();
             storage.migrate();
-            WorkflowCatalog workflows = new WorkflowSync(storage).sync(loadWorkflows(context, settings));
+            // tests bind a clock they move on (schedules of hours without waiting); the bundle uses the system's
+            Clock bound = context.getRegistry().lookupByNameAndType(CLOCK_BEAN, Clock.class);
+            Clock clock = bound != null ? bound : Clock.systemUTC();
+            WorkflowCatalog workflows = new WorkflowSync(storage, clock).sync(loadWorkflows(context, settings));
             context.addService(storage, true, true);
-            wire(context, settings, storage, workflows);
+            wire(context, settings, storage, workflows, clock);
         } catch (Exception e) {
             storage.stop();
             throw e;
@@ -159,10 +163,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
     }
 
     private static void wire(CamelContext context, BundleSettings settings, Storage storage,
-            WorkflowCatalog workflows) throws Exception {
-        // tests bind a clock they move on (schedules of hours without waiting); the bundle uses the system's
-        Clock bound = context.getRegistry().lookupByNameAndType(CLOCK_BEAN, Clock.class);
-        Clock clock = bound != null ? bound : Clock.systemUTC();
+            WorkflowCatalog workflows, Clock clock) throws Exception {
         ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         FileCatalog files = new FileCatalog(storage, clock);
@@ -194,6 +195,9 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         registry.bind("jsonMapper", json);
         registry.bind("webhookDataSource", storage.dataSource());
         registry.bind("queue", queue);
+        Assignments assignments = new Assignments(storage, clock, claimScheduler::wake);
+        FileHistory history = new FileHistory(storage, clock);
+        registry.bind("fileHistory", history);
         registry.bind("visits", new Visits(queue, workflows));
         CustomShapes customShapes = new CustomShapes(context, json);
         PayloadBuilder payloads = new PayloadBuilder(files, workflows, json, customShapes);
@@ -224,7 +228,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
             ClusteredJobs.configure(context, storage, settings.instanceId());
         }
         context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval(), settings.instanceId(), metrics));
-        context.addRoutes(new QueueSummaryRoutes(queue, settings.queueSummaryInterval()));
+        context.addRoutes(new QueueSummaryRoutes(history, settings.queueSummaryInterval()));
         Ping ping = new Ping(context, attempts, payloads, json, redaction);
         context.addRoutes(new EndpointHealthRoutes(circuits,
                 stage -> "DELIVERED".equals(ping.send(stage).get("outcome")), settings.endpointHealth().probeInterval()));
@@ -232,12 +236,12 @@ public class WebhookStageConfiguration implements CamelConfiguration {
                 settings.retention(), meters));
         ApiKeys keys = new ApiKeys(storage, clock);
         keys.ensureAdminKey(settings.adminKey());
-        context.addRoutes(new ApiRoutes(new FileApi(files, queue, workflows, deliveryLog, keys, ping,
+        context.addRoutes(new ApiRoutes(new FileApi(files, assignments, history, workflows, clock, deliveryLog, keys, ping,
                 new Preview(context, payloads, attempts), circuits,
                 settings.apiLimits()), keys, settings.apiLimits(), json));
         guardTheHttpServer(context, settings);
         if (settings.demoEnabled()) {
-            context.addRoutes(new DemoRoutes(files, queue, workflows, json, settings.demoFiles()));
+            context.addRoutes(new DemoRoutes(files, assignments, workflows, json, settings.demoFiles()));
         }
     }
 }

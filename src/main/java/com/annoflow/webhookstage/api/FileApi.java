@@ -1,5 +1,6 @@
 package com.annoflow.webhookstage.api;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,8 +21,9 @@ import com.annoflow.webhookstage.endpointhealth.StageCircuits;
 import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.files.RegisteredFile;
 import com.annoflow.webhookstage.payload.InvalidPayloadException;
-import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.AssignmentRefused;
+import com.annoflow.webhookstage.queue.Assignments;
+import com.annoflow.webhookstage.queue.FileHistory;
 import com.annoflow.webhookstage.queue.FileStatus;
 import com.annoflow.webhookstage.workflow.RetrySchedule;
 import com.annoflow.webhookstage.workflow.StageConfig;
@@ -38,7 +40,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 public final class FileApi {
 
     private final FileCatalog files;
-    private final AssignmentQueue queue;
+    private final Assignments assignments;
+    private final FileHistory history;
+    private final Clock clock;
     private final WorkflowCatalog workflows;
     private final DeliveryLog deliveries;
     private final ApiKeys keys;
@@ -52,14 +56,16 @@ public final class FileApi {
     private static final int MAX_REASON_CHARS = 500;
     private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
-    public FileApi(FileCatalog files, AssignmentQueue queue, WorkflowCatalog workflows, DeliveryLog deliveries,
-            ApiKeys keys, Ping ping, Preview preview, StageCircuits circuits, ApiLimits limits) {
+    public FileApi(FileCatalog files, Assignments assignments, FileHistory history, WorkflowCatalog workflows, Clock clock,
+            DeliveryLog deliveries, ApiKeys keys, Ping ping, Preview preview, StageCircuits circuits, ApiLimits limits) {
         this.keys = keys;
         this.preview = preview;
         this.circuits = circuits;
         this.ping = ping;
         this.files = files;
-        this.queue = queue;
+        this.assignments = assignments;
+        this.history = history;
+        this.clock = clock;
         this.workflows = workflows;
         this.deliveries = deliveries;
         this.limits = limits;
@@ -92,7 +98,7 @@ public final class FileApi {
             workerMayAssign(stage, distinct);
         }
         try {
-            queue.assign(distinct, stage, caller.name() + " (" + caller.role().name().toLowerCase() + ")");
+            assignments.assign(distinct, stage, caller.name() + " (" + caller.role().name().toLowerCase() + ")");
         } catch (AssignmentRefused e) {
             throw new ApiException(e.status(), e.getMessage());
         }
@@ -118,7 +124,7 @@ public final class FileApi {
                              && s.position() < stage.position())
                 .toList();
         for (StageConfig webhook : webhooksBefore) {
-            List<String> notPassed = itemIds.stream().filter(id -> !queue.hasLeft(id, webhook.id())).toList();
+            List<String> notPassed = itemIds.stream().filter(id -> !history.hasLeft(id, webhook.id())).toList();
             if (!notPassed.isEmpty()) {
                 throw new ApiException(403, "file_ids: " + notPassed + " have not passed the webhook stage '" + webhook.name()
                                             + "' yet; workers cannot self-assign them until they have (a User, Admin or"
@@ -182,7 +188,7 @@ public final class FileApi {
 
     public Object file(String itemId, Caller caller) {
         requireItemId("item_id", itemId);
-        return queue.status(itemId).orElseThrow(() -> notFound(itemId));
+        return history.status(itemId).orElseThrow(() -> notFound(itemId));
     }
 
     public Object deliveries(String itemId, Caller caller) {
@@ -196,7 +202,7 @@ public final class FileApi {
     /** Attempts of one webhook stage since a time (default: the last 24 hours), newest first. */
     public Object stageDeliveries(String workflow, String stageName, String since, Caller caller) {
         StageConfig stage = webhookStage(workflow, stageName);
-        Instant from = since == null || since.isBlank() ? Instant.now().minus(Duration.ofDays(1))
+        Instant from = since == null || since.isBlank() ? clock.instant().minus(Duration.ofDays(1))
                 : instant(since, "since");
         return Map.of("workflow", workflow, "stage", stageName, "since", from.toString(),
                 "attempts", deliveries.forStage(stage.id(), from, 500));
@@ -231,11 +237,11 @@ public final class FileApi {
                 throw new ApiException(400, "failed_since: must be an ISO-8601 UTC time as text, such as"
                                             + " \"2026-11-26T00:00:00Z\"");
             }
-            ids.addAll(queue.failedSince(stage.id(), instant(since.asText(), "failed_since")));
+            ids.addAll(history.failedSince(stage.id(), instant(since.asText(), "failed_since")));
         }
         if (!ids.isEmpty()) {
             try {
-                queue.assign(List.copyOf(new LinkedHashSet<>(ids)), stage,
+                assignments.assign(List.copyOf(new LinkedHashSet<>(ids)), stage,
                         caller.name() + " (" + caller.role().name().toLowerCase() + ", redelivery)");
             } catch (AssignmentRefused e) {
                 throw new ApiException(e.status(), e.getMessage());
@@ -251,7 +257,7 @@ public final class FileApi {
     public Object retryFileNow(String itemId, Caller caller) {
         requireRole(caller, "retry a file now", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
         requireItemId("item_id", itemId);
-        FileStatus status = queue.status(itemId).orElseThrow(() -> notFound(itemId));
+        FileStatus status = history.status(itemId).orElseThrow(() -> notFound(itemId));
         if (!"WAITING".equals(status.status())) {
             throw new ApiException(409, "item_id: file " + itemId + " is not waiting for a retry (it is "
                                         + (status.status() == null ? "in no stage" : FileStatus.describe(status.status())
@@ -259,7 +265,7 @@ public final class FileApi {
                                         + "); only a file waiting for a retry can be retried now");
         }
         StageConfig stage = workflows.find(status.workflow(), status.stage()).orElseThrow(() -> notFound(itemId));
-        List<String> due = queue.retryNow(stage, List.of(itemId));
+        List<String> due = assignments.retryNow(stage, List.of(itemId));
         return Map.of("retrying_now", due, "workflow", stage.workflow(), "stage", stage.name());
     }
 
@@ -267,7 +273,7 @@ public final class FileApi {
     public Object retryStageNow(String workflow, String stageName, Caller caller) {
         requireRole(caller, "retry a stage's files now", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
         StageConfig stage = webhookStage(workflow, stageName);
-        List<String> due = queue.retryNow(stage, null);
+        List<String> due = assignments.retryNow(stage, null);
         return Map.of("retrying_now", due, "workflow", workflow, "stage", stageName);
     }
 
@@ -302,7 +308,7 @@ public final class FileApi {
             }
             from = "query";
         } else {
-            deliveryId = queue.deliveryIdIn(fileId, stage.id()).orElse(null);
+            deliveryId = history.deliveryIdIn(fileId, stage.id()).orElse(null);
             from = deliveryId != null ? "visit" : "example";
             if (deliveryId == null) {
                 deliveryId = "msg_" + "0".repeat(32);

@@ -14,7 +14,7 @@ import com.annoflow.webhookstage.files.Slot;
 import com.annoflow.webhookstage.files.SourceFile;
 import com.annoflow.webhookstage.files.SourceInfo;
 import com.annoflow.webhookstage.files.Team;
-import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.queue.Assignments;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.StageType;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
@@ -32,15 +32,15 @@ import org.apache.camel.builder.RouteBuilder;
 public final class DemoRoutes extends RouteBuilder {
 
     private final FileCatalog files;
-    private final AssignmentQueue queue;
+    private final Assignments assignments;
     private final WorkflowCatalog workflows;
     private final ObjectMapper json;
     private final int demoFiles;
     private final Set<String> seenDeliveries = ConcurrentHashMap.newKeySet();
 
-    public DemoRoutes(FileCatalog files, AssignmentQueue queue, WorkflowCatalog workflows, ObjectMapper json, int demoFiles) {
+    public DemoRoutes(FileCatalog files, Assignments assignments, WorkflowCatalog workflows, ObjectMapper json, int demoFiles) {
         this.files = files;
-        this.queue = queue;
+        this.assignments = assignments;
         this.workflows = workflows;
         this.json = json;
         this.demoFiles = demoFiles;
@@ -86,7 +86,7 @@ public final class DemoRoutes extends RouteBuilder {
                 batch.add(demoFile(i));
             }
             files.register(batch);
-            queue.assign(batch.stream().map(f -> f.item().sourceInfo().itemId()).toList(), stage, "demo");
+            assignments.assign(batch.stream().map(f -> f.item().sourceInfo().itemId()).toList(), stage, "demo");
         }
     }
 

@@ -77,14 +77,14 @@ public final class WebhookMetrics {
     }
 
     private double value(String key) {
-        if (Instant.now().isAfter(snapshotAt.plus(SNAPSHOT_AGE))) {
+        if (clock.instant().isAfter(snapshotAt.plus(SNAPSHOT_AGE))) {
             refresh();
         }
         return snapshot.getOrDefault(key, 0.0);
     }
 
     private synchronized void refresh() {
-        if (!Instant.now().isAfter(snapshotAt.plus(SNAPSHOT_AGE))) {
+        if (!clock.instant().isAfter(snapshotAt.plus(SNAPSHOT_AGE))) {
             return;
         }
         Map<String, Double> next = new HashMap<>();
@@ -108,6 +108,6 @@ public final class WebhookMetrics {
         } catch (RuntimeException e) {
             // the database is down: health says so; metrics keep their last values
         }
-        snapshotAt = Instant.now();
+        snapshotAt = clock.instant();
     }
 }

@@ -3,18 +3,12 @@ package com.annoflow.webhookstage.queue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,7 +21,6 @@ import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
@@ -87,6 +80,8 @@ public final class AssignmentQueue {
     private final AtomicInteger rotation = new AtomicInteger();
     private final Consumer<Duration> wakeIn;
     private final Duration pollInterval;
+    /** The claim of one stage's due files in this database's SQL. */
+    private final ClaimStatements claims;
 
     public AssignmentQueue(Storage storage, WorkflowCatalog catalog, Clock clock, String instanceId, Duration leaseDuration,
             int batchSize, int maxInFlight, int concurrency, Runnable roomFreed) {
@@ -112,6 +107,7 @@ public final class AssignmentQueue {
         this.roomFreed = roomFreed;
         this.wakeIn = wakeIn;
         this.pollInterval = pollInterval;
+        this.claims = ClaimStatements.forDatabase(storage, instanceId, leaseDuration);
         for (StageConfig stage : catalog.stages()) {
             if (stage.type().isAutomated() && stage.isRateLimited()) {
                 pacing.put(stage.id(), pacer(stage));
@@ -240,7 +236,7 @@ public final class AssignmentQueue {
                 return 0;
             }
         }
-        List<Visit> visits = claim(stage, limit, now);
+        List<Visit> visits = claims.claim(stage, limit, now);
         AtomicInteger count = heldPerStage.computeIfAbsent(stage.id(), id -> new AtomicInteger());
         for (Visit visit : visits) {
             held.put(visit.itemId(), stage.id());
@@ -319,86 +315,6 @@ public final class AssignmentQueue {
         return wasWaiting;
     }
 
-    /** The claim of one stage's due files, on this database; the attempt it starts is counted. */
-    List<Visit> claim(StageConfig stage, int limit, Instant now) {
-        return storage.isPostgres() ? claimSkippingLocked(stage, limit, now) : claimConditionally(stage, limit, now);
-    }
-
-    /**
-     * PostgreSQL: one atomic statement. Rows another instance is claiming are skipped, not waited for; the partial index
-     * on claimable rows keeps the cost independent of how many files are queued or wait for a later retry (plan in
-     * docs/scaling.md).
-     */
-    private List<Visit> claimSkippingLocked(StageConfig stage, int limit, Instant now) {
-        return storage.jdbc().query(POSTGRES_CLAIM,
-                (rs, n) -> new Visit(rs.getString("item_id"), rs.getLong("stage_id"), rs.getString("delivery_id"),
-                        rs.getInt("attempts"), instanceId),
-                instanceId, Storage.utc(now.plus(leaseDuration)), Storage.utc(now), stage.id(), Storage.utc(now), limit);
-    }
-
-    /** The PostgreSQL claim; parameters: lease owner, lease expiry, now, stage, now, how many. */
-    public static final String POSTGRES_CLAIM =
-            "UPDATE assignment SET status = 'SENDING', lease_owner = ?, lease_expires_at = ?,"
-            + " updated_at = ?, attempts = attempts + 1,"
-            + " delivery_id = COALESCE(delivery_id, 'msg_' || replace(gen_random_uuid()::text, '-', ''))"
-            // ANY(ARRAY(...)): the candidates are found once, then updated through the primary key
-            + " WHERE item_id = ANY(ARRAY(SELECT item_id FROM assignment WHERE stage_id = ?"
-            + " AND status IN ('QUEUED', 'WAITING') AND due_at <= ?"
-            + " ORDER BY due_at, item_id LIMIT ? FOR UPDATE SKIP LOCKED))"
-            + " RETURNING item_id, stage_id, delivery_id, attempts - 1 AS attempts";
-
-    /** Portable (HSQLDB): select candidates, then claim each with an UPDATE that only succeeds while it is still due. */
-    private List<Visit> claimConditionally(StageConfig stage, int limit, Instant now) {
-        JdbcTemplate jdbc = storage.jdbc();
-        // the due heads of the stage's queued files and of its files waiting for a retry, merged: the longest-due first
-        List<Object[]> due = new ArrayList<>();
-        for (String status : new String[] { "QUEUED", "WAITING" }) {
-            jdbc.query(PORTABLE_CLAIM_CANDIDATES, rs -> {
-                due.add(new Object[] { Storage.instant(rs.getObject("due_at")), rs.getString("item_id") });
-            }, stage.id(), status, Storage.utc(now), limit);
-        }
-        if (due.isEmpty()) {
-            return List.of();
-        }
-        due.sort(Comparator.comparing((Object[] c) -> (Instant) c[0]).thenComparing(c -> (String) c[1]));
-        List<String> candidates = due.subList(0, Math.min(limit, due.size())).stream().map(c -> (String) c[1]).toList();
-        List<Object[]> rows = new ArrayList<>(candidates.size());
-        for (String itemId : candidates) {
-            rows.add(new Object[] {
-                    instanceId, Storage.utc(now.plus(leaseDuration)), newDeliveryId(), Storage.utc(now), itemId });
-        }
-        int[] counts = jdbc.batchUpdate("UPDATE assignment SET status = 'SENDING', lease_owner = ?, lease_expires_at = ?,"
-                                        + " delivery_id = COALESCE(delivery_id, ?), updated_at = ?, attempts = attempts + 1"
-                                        + " WHERE item_id = ? AND status IN ('QUEUED', 'WAITING')",
-                rows);
-        List<String> won = new ArrayList<>();
-        for (int i = 0; i < counts.length; i++) {
-            if (counts[i] != 0) {
-                won.add(candidates.get(i));
-            }
-        }
-        return won.isEmpty() ? List.of() : visitsOf(won);
-    }
-
-    /**
-     * The HSQLDB claim's candidates of one status; parameters: stage, status, now, how many. The ORDER BY names the
-     * columns of ix_assignment_due from the first, {@code stage_id} and {@code status} included although they are
-     * constant: only then does HSQLDB read the index in order from the earliest due time and stop after the limit, or at
-     * the first file not yet due, instead of reading every file of the stage (changesets 10 and 13).
-     */
-    public static final String PORTABLE_CLAIM_CANDIDATES =
-            "SELECT item_id, due_at FROM assignment WHERE stage_id = ? AND status = ? AND due_at <= ?"
-            + " ORDER BY stage_id, status, due_at, item_id FETCH FIRST ? ROWS ONLY";
-
-    private List<Visit> visitsOf(Collection<String> itemIds) {
-        return new NamedParameterJdbcTemplate(storage.jdbc()).query(
-                "SELECT item_id, stage_id, delivery_id, attempts - 1 AS attempts FROM assignment"
-                + " WHERE lease_owner = :owner AND status = 'SENDING' AND item_id IN (:ids) ORDER BY due_at, item_id",
-                new MapSqlParameterSource("owner", instanceId).addValue("ids", itemIds),
-                (rs, n) -> new Visit(rs.getString("item_id"), rs.getLong("stage_id"), rs.getString("delivery_id"),
-                        rs.getInt("attempts"), instanceId));
-    }
-
     /**
      * The first attempt after a claim: the claim counted it already (one statement and one commit fewer per file), so
      * only a visit that waited in memory for more than half its lease checks and renews the lease.
@@ -435,12 +351,12 @@ public final class AssignmentQueue {
                     "UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL, lease_owner = NULL,"
                                                 + " lease_expires_at = NULL, assigned_at = ?, due_at = ?, updated_at = ?"
                                                 + " WHERE " + HELD,
-                    target.id(), statusIn(target), Storage.utc(now), dueIn(target, now), Storage.utc(now), visit.itemId(),
+                    target.id(), StageEntry.status(target), Storage.utc(now), StageEntry.due(target, now), Storage.utc(now), visit.itemId(),
                     visit.leaseOwner());
             if (updated == 0) {
                 return false;
             }
-            recordTransition(visit.itemId(), from.id(), target.id(), reason, visit.deliveryId(), detail, now);
+            StageEntry.record(storage, visit.itemId(), from.id(), target.id(), reason, visit.deliveryId(), detail, now);
             if (alsoWrite != null) {
                 alsoWrite.run();
             }
@@ -517,38 +433,6 @@ public final class AssignmentQueue {
         return parked;
     }
 
-    /** The delivery id of the file's visit of {@code stageId}, when it is in that stage and has one. */
-    public Optional<String> deliveryIdIn(String itemId, long stageId) {
-        return storage.jdbc().queryForList("SELECT delivery_id FROM assignment WHERE item_id = ? AND stage_id = ?"
-                                           + " AND delivery_id IS NOT NULL", String.class, itemId, stageId).stream().findFirst();
-    }
-
-    /**
-     * An operator's "retry now": the files of {@code itemIds} that wait for a retry in {@code stage} (all of them when
-     * {@code itemIds} is null) become due at once, keeping their attempts and delivery id.
-     *
-     * @return the ids of the files made due
-     */
-    public List<String> retryNow(StageConfig stage, List<String> itemIds) {
-        Instant now = clock.instant();
-        List<String> due = storage.transactions().execute(tx -> {
-            List<String> found = itemIds == null
-                    ? storage.jdbc().queryForList("SELECT item_id FROM assignment WHERE stage_id = ? AND status = 'WAITING'"
-                                                  + " ORDER BY due_at, item_id", String.class, stage.id())
-                    : storage.inChunks(itemIds, "SELECT item_id FROM assignment WHERE status = 'WAITING' AND stage_id = "
-                                                + stage.id() + " AND item_id IN (:ids)");
-            List<Object[]> rows = found.stream().map(id -> new Object[] { Storage.utc(now), Storage.utc(now), id }).toList();
-            storage.jdbc().batchUpdate("UPDATE assignment SET due_at = ?, updated_at = ? WHERE item_id = ?"
-                                       + " AND status = 'WAITING'", rows);
-            return found;
-        });
-        if (!due.isEmpty()) {
-            LOG.info("{} file(s) of {} waiting for a retry are due now (retry now)", due.size(), stage.qualifiedName());
-            roomFreed.run();
-        }
-        return due;
-    }
-
     /** Gives back every file this instance holds; used when the bundle stops. Unstarted first attempts are refunded. */
     public void releaseAll() {
         Instant now = clock.instant();
@@ -572,171 +456,5 @@ public final class AssignmentQueue {
         if (released > 0) {
             LOG.info("{} file(s) still held by this instance went back to the queue, their attempts kept", released);
         }
-    }
-
-    /**
-     * Assigns files to a stage, all or nothing: unknown files, or files being sent right now, refuse the whole request
-     * with an {@link AssignmentRefused} and change nothing.
-     */
-    public void assign(List<String> itemIds, StageConfig target, String assignedBy) {
-        Instant now = clock.instant();
-        storage.transactions().executeWithoutResult(tx -> {
-            Set<String> known = new HashSet<>(
-                    storage.inChunks(itemIds, "SELECT item_id FROM file WHERE item_id IN (:ids)"));
-            List<String> unknown = itemIds.stream().filter(id -> !known.contains(id)).toList();
-            if (!unknown.isEmpty()) {
-                throw new AssignmentRefused(404, "file_ids: no registered file has the id(s) " + shortList(unknown)
-                                                 + "; register them first with POST /api/files");
-            }
-            List<String> sending = storage.inChunks(itemIds,
-                    "SELECT item_id FROM assignment WHERE status IN ('SENDING', 'WAITING') AND item_id IN (:ids)");
-            if (!sending.isEmpty()) {
-                throw new AssignmentRefused(409, "file_ids: " + shortList(sending) + " are being delivered right now"
-                                                 + " (sending, or waiting for a retry); assign them again once their"
-                                                 + " delivery has ended, or retry them now with POST /api/files/{id}/retry-now");
-            }
-            for (String itemId : itemIds) {
-                List<Long> current = storage.jdbc().queryForList("SELECT stage_id FROM assignment WHERE item_id = ?",
-                        Long.class, itemId);
-                if (current.isEmpty()) {
-                    storage.jdbc().update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, due_at,"
-                                          + " updated_at) VALUES (?, ?, ?, 0, ?, ?, ?)",
-                            itemId, target.id(), statusIn(target), Storage.utc(now), dueIn(target, now), Storage.utc(now));
-                } else {
-                    storage.jdbc().update("UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL,"
-                                          + " lease_owner = NULL, lease_expires_at = NULL, assigned_at = ?, due_at = ?,"
-                                          + " updated_at = ? WHERE item_id = ?",
-                            target.id(), statusIn(target), Storage.utc(now), dueIn(target, now), Storage.utc(now), itemId);
-                }
-                recordTransition(itemId, current.isEmpty() ? null : current.get(0), target.id(), "ASSIGNED", null,
-                        "by " + assignedBy, now);
-            }
-        });
-        LOG.info("{} file(s) assigned to {} by {}", itemIds.size(), target.qualifiedName(), assignedBy);
-    }
-
-    /** At most 20 ids, for a message. */
-    private static String shortList(List<String> ids) {
-        return ids.size() <= 20 ? ids.toString()
-                : ids.subList(0, 20).toString().replace("]", ", … and " + (ids.size() - 20) + " more]");
-    }
-
-    /** The file's current stage and its transition history; empty when no file has that id. */
-    public Optional<FileStatus> status(String itemId) {
-        List<FileStatus.Transition> history = storage.jdbc().query(
-                "SELECT f.name AS from_name, t.name AS to_name, h.reason, h.delivery_id, h.detail, h.moved_at"
-                + " FROM stage_transition h JOIN stage t ON t.id = h.to_stage_id LEFT JOIN stage f ON f.id = h.from_stage_id"
-                + " WHERE h.item_id = ? ORDER BY h.id",
-                (rs, n) -> new FileStatus.Transition(rs.getString("from_name"), rs.getString("to_name"),
-                        rs.getString("reason"), rs.getString("delivery_id"), rs.getString("detail"),
-                        Storage.instant(rs.getObject("moved_at"))),
-                itemId);
-        List<FileStatus> found = storage.jdbc().query(
-                "SELECT f.item_id, f.name AS file_name, s.workflow_name, s.name AS stage_name, s.type, a.status, a.attempts,"
-                + " a.delivery_id, a.assigned_at, a.due_at FROM file f LEFT JOIN assignment a ON a.item_id = f.item_id"
-                + " LEFT JOIN stage s ON s.id = a.stage_id WHERE f.item_id = ?",
-                (rs, n) -> {
-                    String status = rs.getString("status");
-                    boolean due = "QUEUED".equals(status) || "WAITING".equals(status);
-                    return new FileStatus(rs.getString("item_id"), rs.getString("file_name"), rs.getString("workflow_name"),
-                            rs.getString("stage_name"), rs.getString("type"), status,
-                            (Integer) rs.getObject("attempts"), rs.getString("delivery_id"),
-                            Storage.instant(rs.getObject("assigned_at")),
-                            due ? Storage.instant(rs.getObject("due_at")) : null, history);
-                },
-                itemId);
-        return found.stream().findFirst();
-    }
-
-    /**
-     * One line about webhook work: files waiting and being sent per stage, and what ended in the last interval;
-     * null when there is nothing to report.
-     */
-    public String summary(Duration interval) {
-        StringBuilder line = new StringBuilder();
-        storage.jdbc().query("SELECT s.workflow_name, s.name, a.status, COUNT(*) AS files FROM assignment a"
-                             + " JOIN stage s ON s.id = a.stage_id WHERE a.status IN ('QUEUED', 'SENDING', 'WAITING')"
-                             + " GROUP BY s.workflow_name, s.name, a.status ORDER BY s.workflow_name, s.name, a.status",
-                rs -> {
-                    line.append(line.isEmpty() ? "" : ", ").append(rs.getString("workflow_name")).append('/')
-                            .append(rs.getString("name")).append(' ').append(FileStatus.describe(rs.getString("status")))
-                            .append(' ').append(rs.getLong("files"));
-                });
-        Instant since = clock.instant().minus(interval);
-        long delivered = count("DELIVERED", since);
-        long failed = count("FAILED", since);
-        if (line.isEmpty() && delivered + failed == 0) {
-            return null;
-        }
-        double perSecond = (delivered + failed) / Math.max(1.0, interval.toMillis() / 1000.0);
-        return "queue: " + (line.isEmpty() ? "nothing waiting" : line) + "; last " + interval.toSeconds() + "s: "
-               + delivered + " delivered, " + failed + " failed (" + String.format(Locale.ROOT, "%.1f", perSecond)
-               + " files/s)";
-    }
-
-    private long count(String reason, Instant since) {
-        Long n = storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_transition WHERE reason = ? AND moved_at >= ?",
-                Long.class, reason, Storage.utc(since));
-        return n == null ? 0 : n;
-    }
-
-    /**
-     * Files whose latest move out of the stage was a failure at or after {@code since}, and that are not in it now:
-     * the candidates for "redeliver every file that failed this stage since T".
-     */
-    public List<String> failedSince(long stageId, Instant since) {
-        return storage.jdbc().queryForList(
-                "SELECT t.item_id FROM stage_transition t JOIN assignment a ON a.item_id = t.item_id"
-                + " WHERE t.from_stage_id = ? AND t.reason = 'FAILED' AND t.moved_at >= ? AND a.stage_id <> ?"
-                + " AND t.id = (SELECT MAX(l.id) FROM stage_transition l WHERE l.item_id = t.item_id AND l.from_stage_id = ?)"
-                + " ORDER BY t.id",
-                String.class, stageId, Storage.utc(since), stageId, stageId);
-    }
-
-    /**
-     * Whether the file ever moved out of the stage (delivered, or sent on after failing): in the transition history,
-     * or, once retention purged that, in the marks the purge leaves behind ({@code stage_passed}).
-     */
-    public boolean hasLeft(String itemId, long stageId) {
-        Integer n = storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_transition WHERE item_id = ? AND from_stage_id = ?"
-                                                  + " AND reason IN ('DELIVERED', 'FAILED')", Integer.class, itemId, stageId);
-        if (n != null && n > 0) {
-            return true;
-        }
-        n = storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_passed WHERE item_id = ? AND stage_id = ?",
-                Integer.class, itemId, stageId);
-        return n != null && n > 0;
-    }
-
-    public String instanceId() {
-        return instanceId;
-    }
-
-    public WorkflowCatalog catalog() {
-        return catalog;
-    }
-
-    private void recordTransition(String itemId, Long fromStageId, long toStageId, String reason, String deliveryId,
-            String detail, Instant at) {
-        storage.jdbc().update("INSERT INTO stage_transition (item_id, from_stage_id, to_stage_id, reason, delivery_id, detail,"
-                              + " moved_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                itemId, fromStageId, toStageId, reason, deliveryId, truncate(detail, 1000), Storage.utc(at));
-    }
-
-    private static String statusIn(StageConfig stage) {
-        return stage.type().isAutomated() ? "QUEUED" : "ASSIGNED";
-    }
-
-    /** A file queued in a webhook stage is due at once; elsewhere it is not due at all. */
-    private static OffsetDateTime dueIn(StageConfig stage, Instant now) {
-        return stage.type().isAutomated() ? Storage.utc(now) : null;
-    }
-
-    static String newDeliveryId() {
-        return "msg_" + UUID.randomUUID().toString().replace("-", "");
-    }
-
-    static String truncate(String text, int max) {
-        return text == null || text.length() <= max ? text : text.substring(0, max - 1) + "…";
     }
 }

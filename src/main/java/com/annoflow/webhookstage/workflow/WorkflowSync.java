@@ -1,5 +1,6 @@
 package com.annoflow.webhookstage.workflow;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,9 +24,11 @@ public final class WorkflowSync {
     private static final long SYNC_LOCK = 0x5745424853594E43L;
 
     private final Storage storage;
+    private final Clock clock;
 
-    public WorkflowSync(Storage storage) {
+    public WorkflowSync(Storage storage, Clock clock) {
         this.storage = storage;
+        this.clock = clock;
     }
 
     public WorkflowCatalog sync(List<StageConfig> configured) {
@@ -41,7 +44,7 @@ public final class WorkflowSync {
             // instances starting together sync one after the other, so none trips over another's new stage rows
             jdbc.queryForList("SELECT pg_advisory_xact_lock(" + SYNC_LOCK + ")");
         }
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         List<String> problems = new ArrayList<>();
         List<StageConfig> synced = new ArrayList<>();
         Map<String, Long> ids = new HashMap<>();

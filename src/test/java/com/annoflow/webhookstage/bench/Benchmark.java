@@ -513,13 +513,13 @@ public final class Benchmark {
 
     private static final int HSQLDB_CLAIM_SAMPLES = 200;
 
-    /** The HSQLDB claim's two candidate queries (AssignmentQueue.PORTABLE_CLAIM_CANDIDATES), median ms of both. */
+    /** The HSQLDB claim's two candidate queries (PortableClaims.DUE_CANDIDATES), median ms of both. */
     private static String hsqldbClaimMillis(JdbcTemplate jdbc, long stage) {
         List<Double> millis = new ArrayList<>();
         for (int sample = 0; sample < HSQLDB_CLAIM_SAMPLES; sample++) {
             long started = System.nanoTime();
             for (String status : List.of("QUEUED", "WAITING")) {
-                jdbc.queryForList(com.annoflow.webhookstage.queue.AssignmentQueue.PORTABLE_CLAIM_CANDIDATES,
+                jdbc.queryForList(com.annoflow.webhookstage.queue.PortableClaims.DUE_CANDIDATES,
                         stage, status, java.sql.Timestamp.from(Instant.now()), 100);
             }
             millis.add((System.nanoTime() - started) / 1e6);
@@ -540,10 +540,10 @@ public final class Benchmark {
                 Long.class));
     }
 
-    /** AssignmentQueue.POSTGRES_CLAIM of 100 files of the stage, its parameters written in. */
+    /** PostgresClaims.CLAIM_DUE_FILES of 100 files of the stage, its parameters written in. */
     static String postgresClaim(long stage) {
         String[] values = { "'bench'", "now() + interval '5 minutes'", "now()", Long.toString(stage), "now()", "100" };
-        String sql = com.annoflow.webhookstage.queue.AssignmentQueue.POSTGRES_CLAIM;
+        String sql = com.annoflow.webhookstage.queue.PostgresClaims.CLAIM_DUE_FILES;
         for (String value : values) {
             sql = sql.replaceFirst("\\?", java.util.regex.Matcher.quoteReplacement(value));
         }

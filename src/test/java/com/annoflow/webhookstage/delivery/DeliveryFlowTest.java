@@ -13,7 +13,7 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 
-import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.queue.FileHistory;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.PayloadSchema;
@@ -212,8 +212,8 @@ class DeliveryFlowTest {
         String delivered = registerAndAssign("flow", "send");
         awaitStage(delivered, "flow/annotate ASSIGNED");
 
-        AssignmentQueue queue = bundle.context().getRegistry().lookupByNameAndType("queue", AssignmentQueue.class);
-        await().atMost(WAIT).untilAsserted(() -> assertThat(queue.summary(Duration.ofMinutes(5)))
+        FileHistory history = bundle.context().getRegistry().lookupByNameAndType("fileHistory", FileHistory.class);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(history.summary(Duration.ofMinutes(5)))
                 .contains("slow/hook sending 1").containsPattern("[1-9][0-9]* delivered"));
     }
 

@@ -14,7 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.queue.FileHistory;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.Receiver;
@@ -173,8 +173,8 @@ class RetryScheduleTest {
                 bundle.metric("webhook_queue_files", "stage=\"hour\",status=\"WAITING\",workflow=\"waits\""))
                 .isGreaterThanOrEqualTo(1.0));
         assertThat(bundle.metrics()).contains("webhook_retry_overdue_age_seconds{stage=\"hour\",workflow=\"waits\"}");
-        AssignmentQueue queue = bundle.context().getRegistry().lookupByNameAndType("queue", AssignmentQueue.class);
-        assertThat(queue.summary(Duration.ofMinutes(5))).containsPattern("waits/hour waiting for a retry [1-9]");
+        FileHistory history = bundle.context().getRegistry().lookupByNameAndType("fileHistory", FileHistory.class);
+        assertThat(history.summary(Duration.ofMinutes(5))).containsPattern("waits/hour waiting for a retry [1-9]");
     }
 
     @Test
