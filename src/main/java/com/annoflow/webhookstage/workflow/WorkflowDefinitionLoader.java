@@ -70,18 +70,29 @@ public final class WorkflowDefinitionLoader {
 
     private final UnaryOperator<String> placeholders;
     private final Limits limits;
-    private final List<String> problems = new ArrayList<>();
+    /** The problems of one load: every load reads with an instance of its own. */
+    private final List<String> problems;
 
     /**
      * @param placeholders resolves {@code {{...}}} placeholders (Camel properties, {@code {{env:NAME}}}), so secrets
      *                     such as the Authorization value need not sit in the file
      */
     public WorkflowDefinitionLoader(UnaryOperator<String> placeholders, Limits limits) {
-        this.placeholders = placeholders;
-        this.limits = limits;
+        this(placeholders, limits, List.of());
     }
 
+    private WorkflowDefinitionLoader(UnaryOperator<String> placeholders, Limits limits, List<String> problems) {
+        this.placeholders = placeholders;
+        this.limits = limits;
+        this.problems = problems;
+    }
+
+    /** The stages of every workflow in {@code file}, or a {@link WorkflowDefinitionException} listing every problem. */
     public List<StageConfig> load(Path file) {
+        return new WorkflowDefinitionLoader(placeholders, limits, new ArrayList<>()).read(file);
+    }
+
+    private List<StageConfig> read(Path file) {
         JsonNode root;
         try {
             root = new YAMLMapper().readTree(Files.readString(file));

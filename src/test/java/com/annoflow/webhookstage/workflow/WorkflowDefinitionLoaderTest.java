@@ -389,6 +389,26 @@ class WorkflowDefinitionLoaderTest {
     }
 
     @Test
+    void aLoaderUsedAgainReportsOnlyTheProblemsOfTheFileItReadsNow() throws IOException {
+        WorkflowDefinitionLoader loader = new WorkflowDefinitionLoader(this::resolve, WorkflowDefinitionLoader.Limits.defaults());
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), """
+                workflows:
+                  - name: Bad Name
+                    stages: []
+                """);
+        Path good = Files.writeString(dir.resolve("good.yaml"), """
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: dataset, type: dataset }
+                      - { name: complete, type: complete }
+                """);
+        assertThatThrownBy(() -> loader.load(bad)).hasMessageContaining("'Bad Name' must be lower-case");
+
+        assertThat(loader.load(good)).extracting(StageConfig::name).containsExactly("dataset", "complete");
+    }
+
+    @Test
     void aFileThatIsNotYamlIsRefusedWithTheSettingToFix() {
         assertThatThrownBy(() -> load("workflows: [ {")).hasMessageContaining("webhook.workflow-file");
     }
