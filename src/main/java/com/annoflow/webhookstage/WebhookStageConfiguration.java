@@ -6,9 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.annoflow.webhookstage.access.ApiKeys;
+import com.annoflow.webhookstage.api.ApiLimits;
 import com.annoflow.webhookstage.api.ApiRoutes;
-import com.annoflow.webhookstage.api.FileApi;
+import com.annoflow.webhookstage.api.FilesApi;
 import com.annoflow.webhookstage.api.HttpGuard;
+import com.annoflow.webhookstage.api.KeysApi;
+import com.annoflow.webhookstage.api.StagesApi;
+import com.annoflow.webhookstage.api.WorkflowsApi;
 import com.annoflow.webhookstage.delivery.Attempts;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.delivery.OAuth2Steps;
@@ -236,9 +240,12 @@ public class WebhookStageConfiguration implements CamelConfiguration {
                 settings.retention(), meters));
         ApiKeys keys = new ApiKeys(storage, clock);
         keys.ensureAdminKey(settings.adminKey());
-        context.addRoutes(new ApiRoutes(new FileApi(files, assignments, history, workflows, clock, deliveryLog, keys, ping,
-                new Preview(context, payloads, attempts), circuits,
-                settings.apiLimits()), keys, settings.apiLimits(), json));
+        ApiLimits limits = settings.apiLimits();
+        context.addRoutes(new ApiRoutes(new FilesApi(files, assignments, history, workflows, deliveryLog, limits),
+                new KeysApi(keys),
+                new StagesApi(files, assignments, history, deliveryLog, ping, new Preview(context, payloads, attempts),
+                        circuits, clock, workflows, limits),
+                new WorkflowsApi(workflows, circuits), keys, limits, json));
         guardTheHttpServer(context, settings);
         if (settings.demoEnabled()) {
             context.addRoutes(new DemoRoutes(files, assignments, workflows, json, settings.demoFiles()));

@@ -37,37 +37,38 @@ public final class ApiRoutes extends RouteBuilder {
     private final ApiInput input;
     private final ObjectMapper json;
 
-    public ApiRoutes(FileApi api, ApiKeys keys, ApiLimits limits, ObjectMapper json) {
+    public ApiRoutes(FilesApi files, KeysApi apiKeys, StagesApi stages, WorkflowsApi workflows, ApiKeys keys, ApiLimits limits,
+            ObjectMapper json) {
         this.keys = keys;
         this.input = new ApiInput(limits);
         this.json = json;
         String stage = "/workflows/{workflow}/stages/{stage}";
         this.endpoints = List.of(
-                new Endpoint("POST", "/files", "api-register-files", 201, (r, c) -> api.register(r.json(), c)),
-                new Endpoint("POST", "/assignments", "api-assign", 200, (r, c) -> api.assign(r.json(), c)),
-                new Endpoint("GET", "/files/{itemId}", "api-file", 200, (r, c) -> api.file(r.path("itemId"), c)),
+                new Endpoint("POST", "/files", "api-register-files", 201, (r, c) -> files.register(r.json(), c)),
+                new Endpoint("POST", "/assignments", "api-assign", 200, (r, c) -> files.assign(r.json(), c)),
+                new Endpoint("GET", "/files/{itemId}", "api-file", 200, (r, c) -> files.file(r.path("itemId"), c)),
                 new Endpoint("GET", "/files/{itemId}/deliveries", "api-file-deliveries", 200,
-                        (r, c) -> api.deliveries(r.path("itemId"), c)),
-                new Endpoint("GET", "/workflows", "api-workflows", 200, (r, c) -> api.workflows(c)),
-                new Endpoint("POST", "/keys", "api-create-key", 201, (r, c) -> api.createKey(r.json(), c)),
-                new Endpoint("GET", "/keys", "api-keys", 200, (r, c) -> api.keys(c)),
-                new Endpoint("DELETE", "/keys/{name}", "api-revoke-key", 200, (r, c) -> api.revokeKey(r.path("name"), c)),
+                        (r, c) -> files.deliveries(r.path("itemId"), c)),
+                new Endpoint("GET", "/workflows", "api-workflows", 200, (r, c) -> workflows.workflows(c)),
+                new Endpoint("POST", "/keys", "api-create-key", 201, (r, c) -> apiKeys.createKey(r.json(), c)),
+                new Endpoint("GET", "/keys", "api-keys", 200, (r, c) -> apiKeys.keys(c)),
+                new Endpoint("DELETE", "/keys/{name}", "api-revoke-key", 200, (r, c) -> apiKeys.revokeKey(r.path("name"), c)),
                 new Endpoint("GET", stage + "/deliveries", "api-stage-deliveries", 200,
-                        (r, c) -> api.stageDeliveries(r.path("workflow"), r.path("stage"), r.query("since"), c)),
-                new Endpoint("POST", "/redeliveries", "api-redeliver", 200, (r, c) -> api.redeliver(r.json(), c)),
+                        (r, c) -> stages.stageDeliveries(r.path("workflow"), r.path("stage"), r.query("since"), c)),
+                new Endpoint("POST", "/redeliveries", "api-redeliver", 200, (r, c) -> files.redeliver(r.json(), c)),
                 new Endpoint("POST", "/files/{itemId}/retry-now", "api-retry-file-now", 200,
-                        (r, c) -> api.retryFileNow(r.path("itemId"), c)),
+                        (r, c) -> files.retryFileNow(r.path("itemId"), c)),
                 new Endpoint("POST", stage + "/retry-now", "api-retry-stage-now", 200,
-                        (r, c) -> api.retryStageNow(r.path("workflow"), r.path("stage"), c)),
-                new Endpoint("POST", stage + "/ping", "api-ping", 200, (r, c) -> api.ping(r.path("workflow"), r.path("stage"), c)),
-                new Endpoint("GET", stage + "/preview", "api-preview", 200, (r, c) -> api.preview(r.path("workflow"),
+                        (r, c) -> stages.retryStageNow(r.path("workflow"), r.path("stage"), c)),
+                new Endpoint("POST", stage + "/ping", "api-ping", 200, (r, c) -> stages.ping(r.path("workflow"), r.path("stage"), c)),
+                new Endpoint("GET", stage + "/preview", "api-preview", 200, (r, c) -> stages.preview(r.path("workflow"),
                         r.path("stage"), r.query("file_id"), r.query("delivery_id"), c)),
                 new Endpoint("GET", stage + "/health", "api-stage-health", 200,
-                        (r, c) -> api.health(r.path("workflow"), r.path("stage"), c)),
+                        (r, c) -> stages.health(r.path("workflow"), r.path("stage"), c)),
                 new Endpoint("POST", stage + "/pause", "api-pause", 200,
-                        (r, c) -> api.pause(r.path("workflow"), r.path("stage"), r.jsonIfAny(), c)),
+                        (r, c) -> stages.pause(r.path("workflow"), r.path("stage"), r.jsonIfAny(), c)),
                 new Endpoint("POST", stage + "/resume", "api-resume", 200,
-                        (r, c) -> api.resume(r.path("workflow"), r.path("stage"), c)));
+                        (r, c) -> stages.resume(r.path("workflow"), r.path("stage"), c)));
     }
 
     @Override
