@@ -107,17 +107,17 @@ public final class DeliveryExchange {
      * The attempt's delivery-log row, written in the transaction of the visit's next step (its move on or its park), or
      * by whatever ends the visit otherwise.
      */
-    public Runnable attemptRow() {
-        return exchange.getProperty(ATTEMPT_ROW, Runnable.class);
+    public DeliveryLog.PendingRow attemptRow() {
+        return exchange.getProperty(ATTEMPT_ROW, DeliveryLog.PendingRow.class);
     }
 
-    public void attemptRow(Runnable row) {
+    public void attemptRow(DeliveryLog.PendingRow row) {
         exchange.setProperty(ATTEMPT_ROW, row);
     }
 
     /** Takes the attempt's row off the exchange: whoever takes it writes it, and nobody else. */
-    public Runnable takeAttemptRow() {
-        Runnable row = attemptRow();
+    public DeliveryLog.PendingRow takeAttemptRow() {
+        DeliveryLog.PendingRow row = attemptRow();
         exchange.removeProperty(ATTEMPT_ROW);
         return row;
     }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +35,7 @@ public final class Parking extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger("webhook.delivery");
 
     private record Gathered(Visit visit, StageConfig stage, int attempt, Instant due, Duration waited, boolean asked,
-            Runnable attemptRow) {
+            DeliveryLog.PendingRow attemptRow) {
     }
 
     private final AssignmentQueue queue;
@@ -57,7 +58,7 @@ public final class Parking extends ServiceSupport {
      * @param asked whether the wait is the receiver's Retry-After
      */
     public void park(Visit visit, StageConfig stage, int attempt, Instant due, Duration wait, boolean asked,
-            Runnable attemptRow) {
+            DeliveryLog.PendingRow attemptRow) {
         boolean now = false;
         synchronized (lock) {
             ScheduledExecutorService thread = writer;
@@ -90,22 +91,11 @@ public final class Parking extends ServiceSupport {
     }
 
     private void write(List<Gathered> group) {
-        List<DeliveryLog.PendingRow> rows = new ArrayList<>();
-        List<Runnable> otherRows = new ArrayList<>();
-        for (Gathered park : group) {
-            if (park.attemptRow() instanceof DeliveryLog.PendingRow row) {
-                rows.add(row);
-            } else if (park.attemptRow() != null) {
-                otherRows.add(park.attemptRow());
-            }
-        }
+        List<DeliveryLog.PendingRow> rows = group.stream().map(Gathered::attemptRow).filter(Objects::nonNull).toList();
         boolean[] parked;
         try {
             parked = queue.parkAll(group.stream().map(park -> new AssignmentQueue.Park(park.visit(), park.due())).toList(),
-                    () -> {
-                        log.recordAll(rows);
-                        otherRows.forEach(Runnable::run);
-                    });
+                    () -> log.recordAll(rows));
         } catch (RuntimeException e) {
             LOG.warn("{} file(s) could not wait for their retry ({}): each goes back to the queue when its lease expires,"
                      + " its attempts kept", group.size(), e.getMessage());

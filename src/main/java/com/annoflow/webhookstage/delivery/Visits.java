@@ -64,7 +64,7 @@ public final class Visits {
         if (visit == null && exchange.getMessage().getBody() instanceof ClaimedFile claimed) {
             visit = claimed.visit(); // it failed before it was taken
         }
-        Runnable attemptNotWritten = delivery.takeAttemptRow();
+        DeliveryLog.PendingRow attemptNotWritten = delivery.takeAttemptRow();
         if (attemptNotWritten != null) {
             // the attempt was made: its log row is written even though the visit ends otherwise
             try {
