@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 import com.annoflow.webhookstage.storage.Storage;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -66,10 +65,6 @@ public final class FileCatalog {
         }
     }
 
-    public Optional<Item> item(String itemId) {
-        return Optional.ofNullable(items(List.of(itemId)).get(itemId));
-    }
-
     /**
      * The stored metadata of several files in three statements (files, slots, source files), whatever their number up
      * to 1,000; files that are not registered are absent from the map.
@@ -104,10 +99,6 @@ public final class FileCatalog {
                             .add(new SourceFile(rs.getString("file_name"), rs.getString("url")));
                 });
         return items;
-    }
-
-    public List<String> annotations(String itemId) {
-        return annotations(List.of(itemId)).getOrDefault(itemId, List.of());
     }
 
     /** The annotation bodies of several files, in their order, in one statement; files without any are absent. */
