@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -81,7 +80,7 @@ final class RawBaseline {
         }
         long deadline = System.nanoTime() + limit.toNanos();
         while (!done.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(Benchmark.PROGRESS_CHECK_MILLIS);
+            Thread.sleep(BenchConfig.PROGRESS_CHECK_MILLIS);
         }
         stop.set(true);
         pool.shutdownNow();
