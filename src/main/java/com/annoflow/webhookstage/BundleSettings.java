@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import com.annoflow.webhookstage.api.ApiLimits;
@@ -55,8 +56,6 @@ public record BundleSettings(
         List<String> targetsAllow) {
 
     public static final String PREFIX = "webhook.";
-    /** Svix's first five waits (docs/design.md): a receiver may be down for hours before a file fails. */
-    public static final String DEFAULT_RETRY_SCHEDULE = "5s, 5m, 30m, 2h, 5h";
     /** The margin a lease keeps over an attempt's timeout: the statements around the request. */
     public static final Duration LEASE_MARGIN = Duration.ofSeconds(1);
     /** Properties that are gone, and what replaced them. */
@@ -64,8 +63,6 @@ public record BundleSettings(
             "backoff.initial-delay", "webhook.retry-schedule (the waits between attempts, e.g. 5s, 5m, 30m, 2h, 5h)",
             "backoff.multiplier", "webhook.retry-schedule (the waits between attempts, e.g. 5s, 5m, 30m, 2h, 5h)",
             "backoff.max-delay", "webhook.retry-schedule (the waits between attempts, e.g. 5s, 5m, 30m, 2h, 5h)");
-    /** The embedded default; config/application.properties says the same. Every commit is synced to disk (see Storage). */
-    public static final String DEFAULT_DB_URL = "jdbc:hsqldb:file:data/webhook-stage;shutdown=true;hsqldb.write_delay=false";
 
     @Override
     public String toString() {
@@ -77,57 +74,58 @@ public record BundleSettings(
 
     public static BundleSettings from(CamelContext context) {
         Reader r = new Reader(context.getPropertiesComponent());
-        int concurrency = r.integer("concurrency", 8, 1, 500);
+        int concurrency = r.integer("concurrency", 1, 500);
         BundleSettings s = new BundleSettings(
-                r.text("workflow-file", "config/workflow.yaml"),
-                r.text("db.url", DEFAULT_DB_URL),
-                r.text("db.user", "SA"),
-                r.text("db.password", ""),
-                r.integer("db.pool-size", 10, 1, 200),
-                r.integer("claim-batch-size", 50, 1, 1000),
+                r.text("workflow-file"),
+                r.text("db.url"),
+                r.text("db.user"),
+                r.text("db.password"),
+                r.integer("db.pool-size", 1, 200),
+                r.integer("claim-batch-size", 1, 1000),
                 // whole milliseconds: the form the claim route's scheduler reads
-                Duration.ofMillis(r.integer("poll-interval", 1000, 10, 3_600_000)),
+                Duration.ofMillis(r.integer("poll-interval", 10, 3_600_000)),
                 concurrency,
-                r.integer("max-in-flight", 200, 1, 100_000),
-                r.duration("lease-duration", "5m"),
-                r.duration("lease-recovery-interval", "10s"),
-                r.duration("queue-summary-interval", "30s"),
-                r.integer("retries", 5, 0, RetrySchedule.MOST_RETRIES),
-                r.schedule("retry-schedule", DEFAULT_RETRY_SCHEDULE),
-                r.duration("timeout", "10s"),
-                r.duration("retry-after.max", "6h"),
-                r.integer("max-concurrency-per-stage", threeQuarters(concurrency), 1, concurrency),
-                r.integer("response-excerpt-chars", 1000, 0, 2000),
-                r.integer("max-payload-bytes", 2_000_000, 1000, 100_000_000),
-                r.text("instance-id", defaultInstanceId()),
+                r.integer("max-in-flight", 1, 100_000),
+                r.duration("lease-duration"),
+                r.duration("lease-recovery-interval"),
+                r.duration("queue-summary-interval"),
+                r.integer("retries", 0, RetrySchedule.MOST_RETRIES),
+                r.schedule("retry-schedule"),
+                r.duration("timeout"),
+                r.duration("retry-after.max"),
+                r.optional("max-concurrency-per-stage").isPresent()
+                        ? r.integer("max-concurrency-per-stage", 1, concurrency) : threeQuarters(concurrency),
+                r.integer("response-excerpt-chars", 0, 2000),
+                r.integer("max-payload-bytes", 1000, 100_000_000),
+                r.optional("instance-id").orElseGet(BundleSettings::defaultInstanceId),
                 "webhook-stage/" + version(),
-                Boolean.parseBoolean(r.text("notifications.enabled", "true")),
-                r.text("ssrf.allow", ""),
-                r.text("tls.trust-store", ""),
-                r.text("tls.trust-store-password", ""),
-                r.text("api.admin-key", ""),
-                Boolean.parseBoolean(r.text("demo.enabled", "false")),
-                r.integer("demo.files", 3, 0, 1000),
-                new EndpointHealthSettings(Boolean.parseBoolean(r.text("circuit.enabled", "true")),
-                        r.integer("circuit.failure-rate", 50, 1, 100),
-                        r.duration("circuit.window", "60s"),
-                        r.integer("circuit.minimum-attempts", 20, 1, 10_000),
-                        r.integer("circuit.consecutive-failures", 5, 1, 10_000),
-                        r.duration("circuit.probe-interval", "30s")),
-                new RetentionSettings(r.duration("retention.keep", "720h"),
-                        r.duration("retention.interval", "1h"),
-                        r.integer("retention.batch-size", 1000, 1, 100_000)),
-                new ApiLimits(r.integer("api.max-request-bytes", 10_000_000, 1000, 100_000_000),
-                        r.integer("api.max-files-per-request", 1000, 1, 100_000),
-                        r.integer("api.max-ids-per-request", 10_000, 1, 100_000),
-                        r.integer("api.max-annotations-per-file", 10_000, 0, 1_000_000),
-                        r.integer("api.max-json-depth", 64, 16, 1000),
+                r.bool("notifications.enabled"),
+                r.text("ssrf.allow"),
+                r.text("tls.trust-store"),
+                r.text("tls.trust-store-password"),
+                r.text("api.admin-key"),
+                r.bool("demo.enabled"),
+                r.integer("demo.files", 0, 1000),
+                new EndpointHealthSettings(r.bool("circuit.enabled"),
+                        r.integer("circuit.failure-rate", 1, 100),
+                        r.duration("circuit.window"),
+                        r.integer("circuit.minimum-attempts", 1, 10_000),
+                        r.integer("circuit.consecutive-failures", 1, 10_000),
+                        r.duration("circuit.probe-interval")),
+                new RetentionSettings(r.duration("retention.keep"),
+                        r.duration("retention.interval"),
+                        r.integer("retention.batch-size", 1, 100_000)),
+                new ApiLimits(r.integer("api.max-request-bytes", 1000, 100_000_000),
+                        r.integer("api.max-files-per-request", 1, 100_000),
+                        r.integer("api.max-ids-per-request", 1, 100_000),
+                        r.integer("api.max-annotations-per-file", 0, 1_000_000),
+                        r.integer("api.max-json-depth", 16, 1000),
                         // the upper bounds are the schema's column sizes (changeset 11)
-                        r.integer("api.max-name-chars", 500, 1, 1000),
-                        r.integer("api.max-path-chars", 1000, 1, 4000),
-                        r.integer("api.max-url-chars", 4000, 1, 8000),
-                        r.duration("api.read-timeout", "5s")),
-                r.schemes("targets.allow", "http,https"));
+                        r.integer("api.max-name-chars", 1, 1000),
+                        r.integer("api.max-path-chars", 1, 4000),
+                        r.integer("api.max-url-chars", 1, 8000),
+                        r.duration("api.read-timeout")),
+                r.schemes("targets.allow"));
         r.replaced();
         r.check(s);
         return s;
@@ -156,7 +154,10 @@ public record BundleSettings(
         return host + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** Reads {@code webhook.*} properties and collects every problem before failing once. */
+    /**
+     * Reads {@code webhook.*} properties and collects every problem before failing once. Every setting has its default
+     * in config/application.properties, and only there: a setting that is missing is a problem too.
+     */
     private static final class Reader {
         private final PropertiesComponent properties;
         private final List<String> problems = new ArrayList<>();
@@ -165,12 +166,34 @@ public record BundleSettings(
             this.properties = properties;
         }
 
-        String text(String key, String fallback) {
-            return properties.resolveProperty(PREFIX + key).map(String::trim).orElse(fallback);
+        Optional<String> optional(String key) {
+            return properties.resolveProperty(PREFIX + key).map(String::trim);
         }
 
-        int integer(String key, int fallback, int min, int max) {
-            String raw = text(key, Integer.toString(fallback));
+        /** The value, or "" with a problem that names the setting and where its default is. */
+        String text(String key) {
+            return optional(key).orElseGet(() -> {
+                problems.add(PREFIX + key + " is not set: config/application.properties lists every setting with its"
+                             + " default; copy its line from the file the bundle ships with, or set "
+                             + PREFIX.toUpperCase(Locale.ROOT) + key.toUpperCase(Locale.ROOT).replace('.', '_')
+                                     .replace('-', '_') + " in the environment");
+                return "";
+            });
+        }
+
+        boolean bool(String key) {
+            String raw = text(key);
+            if (!raw.equalsIgnoreCase("true") && !raw.equalsIgnoreCase("false") && optional(key).isPresent()) {
+                problems.add(PREFIX + key + "=" + raw + ": must be true or false");
+            }
+            return Boolean.parseBoolean(raw);
+        }
+
+        int integer(String key, int min, int max) {
+            String raw = text(key);
+            if (raw.isEmpty() && optional(key).isEmpty()) {
+                return min;
+            }
             try {
                 int value = Integer.parseInt(raw);
                 if (value < min || value > max) {
@@ -179,20 +202,21 @@ public record BundleSettings(
                 return value;
             } catch (NumberFormatException e) {
                 problems.add(PREFIX + key + "=" + raw + ": must be a whole number");
-                return fallback;
+                return min;
             }
         }
 
         /** Comma-separated URI schemes (Camel component names), lower case; http and https always among them. */
-        List<String> schemes(String key, String fallback) {
+        List<String> schemes(String key) {
+            String raw = text(key);
             List<String> schemes = new ArrayList<>();
-            for (String scheme : text(key, fallback).split(",")) {
+            for (String scheme : raw.split(",")) {
                 String trimmed = scheme.trim().toLowerCase(Locale.ROOT);
                 if (trimmed.isEmpty()) {
                     continue;
                 }
                 if (!trimmed.matches("[a-z][a-z0-9+.-]{0,49}")) {
-                    problems.add(PREFIX + key + "=" + text(key, fallback) + ": '" + scheme.trim() + "' is not a URI scheme"
+                    problems.add(PREFIX + key + "=" + raw + ": '" + scheme.trim() + "' is not a URI scheme"
                                  + " (a Camel component name such as direct or kafka)");
                 } else if (!schemes.contains(trimmed)) {
                     schemes.add(trimmed);
@@ -206,13 +230,16 @@ public record BundleSettings(
             return List.copyOf(schemes);
         }
 
-        List<Duration> schedule(String key, String fallback) {
-            String raw = text(key, fallback);
+        List<Duration> schedule(String key) {
+            String raw = text(key);
+            if (optional(key).isEmpty()) {
+                return List.of();
+            }
             List<String> found = new ArrayList<>();
             List<Duration> schedule = RetrySchedule.parse(List.of(raw.split(",")), found);
             if (schedule == null) {
                 found.forEach(problem -> problems.add(PREFIX + key + "=" + raw + " " + problem));
-                return RetrySchedule.parse(List.of(fallback.split(",")), new ArrayList<>());
+                return List.of();
             }
             return schedule;
         }
@@ -227,8 +254,11 @@ public record BundleSettings(
             });
         }
 
-        Duration duration(String key, String fallback) {
-            String raw = text(key, fallback);
+        Duration duration(String key) {
+            String raw = text(key);
+            if (optional(key).isEmpty()) {
+                return Duration.ZERO;
+            }
             try {
                 long millis = TimeUtils.toMilliSeconds(raw);
                 if (millis <= 0) {
@@ -237,12 +267,12 @@ public record BundleSettings(
                 return Duration.ofMillis(millis);
             } catch (RuntimeException e) {
                 problems.add(PREFIX + key + "=" + raw + ": not a duration; write e.g. 500ms, 10s or 2m");
-                return Duration.ofMillis(TimeUtils.toMilliSeconds(fallback));
+                return Duration.ZERO;
             }
         }
 
         void check(BundleSettings s) {
-            if (!s.dbUrl().startsWith("jdbc:hsqldb:") && !s.dbUrl().startsWith("jdbc:postgresql:")) {
+            if (!s.dbUrl().isEmpty() && !s.dbUrl().startsWith("jdbc:hsqldb:") && !s.dbUrl().startsWith("jdbc:postgresql:")) {
                 problems.add(PREFIX + "db.url=" + s.dbUrl() + ": only jdbc:hsqldb: and jdbc:postgresql: URLs are supported");
             }
             Duration needed = s.defaultTimeout().plus(LEASE_MARGIN);

@@ -41,7 +41,6 @@ import com.annoflow.webhookstage.queue.camel.LeaseRelease;
 import com.annoflow.webhookstage.queue.camel.QueueNotifications;
 import com.annoflow.webhookstage.queue.camel.QueueSummaryRoutes;
 import com.annoflow.webhookstage.queue.camel.WakeableScheduler;
-import com.annoflow.webhookstage.retention.RetentionPurge;
 import com.annoflow.webhookstage.retention.RetentionRoutes;
 import com.annoflow.webhookstage.storage.ClusteredJobs;
 import com.annoflow.webhookstage.storage.DatabaseHealthCheck;
@@ -102,7 +101,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
             // tests bind a clock they move on (schedules of hours without waiting); the bundle uses the system's
             Clock bound = context.getRegistry().lookupByNameAndType(CLOCK_BEAN, Clock.class);
             Clock clock = bound != null ? bound : Clock.systemUTC();
-            WorkflowCatalog workflows = new WorkflowSync(storage, clock).sync(loadWorkflows(context, settings));
+            WorkflowCatalog workflows = new WorkflowSync(storage, clock).sync(loadWorkflows(context, settings, clock));
             context.addService(storage, true, true);
             wire(context, settings, storage, workflows, clock);
         } catch (Exception e) {
@@ -157,12 +156,12 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         });
     }
 
-    private static List<StageConfig> loadWorkflows(CamelContext context, BundleSettings settings) {
+    private static List<StageConfig> loadWorkflows(CamelContext context, BundleSettings settings, Clock clock) {
         // the lease covers one attempt: its timeout plus a margin for the statements around the request
         WorkflowDefinitionLoader loader = new WorkflowDefinitionLoader(context::resolvePropertyPlaceholders,
                 new WorkflowDefinitionLoader.Limits(settings.retrySchedule(), settings.defaultRetries(),
                         settings.defaultTimeout(), settings.leaseDuration().minus(BundleSettings.LEASE_MARGIN),
-                        settings.maxConcurrencyPerStage(), settings.concurrency(), settings.targetsAllow()));
+                        settings.maxConcurrencyPerStage(), settings.concurrency(), settings.targetsAllow()), clock);
         return loader.load(Path.of(settings.workflowFile()));
     }
 
@@ -182,7 +181,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
             health.register(new DatabaseHealthCheck(storage));
         }
         TargetGuard guard = new TargetGuard(settings.ssrfAllow());
-        OutboundHttp outbound = OutboundHttp.configure(context, guard, settings.trustStore(), settings.trustStorePassword(),
+        OutboundHttp outbound = OutboundHttp.configure(context, clock, guard, settings.trustStore(), settings.trustStorePassword(),
                 settings.concurrency(), workflows.stages());
         OutboundHttp.warnAboutBlockedStages(workflows.stages(), guard);
 
@@ -232,12 +231,11 @@ public class WebhookStageConfiguration implements CamelConfiguration {
             ClusteredJobs.configure(context, storage, settings.instanceId());
         }
         context.addRoutes(new LeaseRecoveryRoutes(clock, settings.leaseRecoveryInterval(), settings.instanceId(), metrics));
-        context.addRoutes(new QueueSummaryRoutes(history, settings.queueSummaryInterval()));
+        context.addRoutes(new QueueSummaryRoutes(clock, settings.queueSummaryInterval()));
         Ping ping = new Ping(context, attempts, payloads, json, redaction);
         context.addRoutes(new EndpointHealthRoutes(circuits,
                 stage -> "DELIVERED".equals(ping.send(stage).get("outcome")), settings.endpointHealth().probeInterval()));
-        context.addRoutes(new RetentionRoutes(new RetentionPurge(storage, clock, settings.retention()),
-                settings.retention(), meters));
+        context.addRoutes(new RetentionRoutes(clock, settings.retention(), meters));
         ApiKeys keys = new ApiKeys(storage, clock);
         keys.ensureAdminKey(settings.adminKey());
         ApiLimits limits = settings.apiLimits();

@@ -115,11 +115,6 @@ public final class StageCircuits {
         listener.accept(pausedStageIds());
     }
 
-    /** Whether files of the stage may be sent now. */
-    public boolean isSending(StageConfig stage) {
-        return state(stage) == State.SENDING;
-    }
-
     public State state(StageConfig stage) {
         OperatorPause pause = operatorPauses.get(stage.id());
         if (pause != null) {

@@ -8,8 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -60,11 +60,11 @@ public final class OutboundHttp {
     private OutboundHttp() {
     }
 
-    public static OutboundHttp configure(CamelContext context, TargetGuard guard, String trustStore,
+    public static OutboundHttp configure(CamelContext context, Clock clock, TargetGuard guard, String trustStore,
             String trustStorePassword, int concurrency, Collection<StageConfig> stages) {
         OutboundHttp outbound = new OutboundHttp();
         KeyStore trusted = trustStore == null || trustStore.isBlank() ? null : trustStore(Path.of(trustStore), trustStorePassword);
-        PoolingHttpClientConnectionManager shared = pool(guard, sslContext(null, null, trusted), concurrency);
+        PoolingHttpClientConnectionManager shared = pool(guard, sslContext(null, null, trusted, clock), concurrency);
         HttpComponent http = context.getComponent("http", HttpComponent.class);
         http.setClientConnectionManager(shared);
         // HttpClient would retry a 503 or 429 by itself, unseen: every attempt must be counted, logged and budgeted here
@@ -76,7 +76,7 @@ public final class OutboundHttp {
                 continue;
             }
             ClientCertificate certificate = stage.clientCertificate();
-            PoolingHttpClientConnectionManager own = pool(guard, sslContext(stage, certificate, trusted),
+            PoolingHttpClientConnectionManager own = pool(guard, sslContext(stage, certificate, trusted, clock),
                     Math.max(1, stage.maxConcurrency()));
             String name = SHARED_POOL + "-" + stage.workflow() + "-" + stage.name();
             // an endpoint closes a pool that is not its component's when it stops; this one is closed with the context
@@ -155,7 +155,7 @@ public final class OutboundHttp {
      * The TLS context of a pool: the bundle's trust store (null: the JDK's), and for a stage with a client certificate its
      * key. Null when both are the JDK's defaults.
      */
-    private static SSLContext sslContext(StageConfig stage, ClientCertificate certificate, KeyStore trusted) {
+    private static SSLContext sslContext(StageConfig stage, ClientCertificate certificate, KeyStore trusted, Clock clock) {
         if (certificate == null && trusted == null) {
             return null;
         }
@@ -166,7 +166,7 @@ public final class OutboundHttp {
             if (certificate != null) {
                 KeyStore store = certificate.load();
                 X509Certificate x509 = ClientCertificate.certificateOf(store);
-                if (x509 != null && x509.getNotAfter().toInstant().isBefore(Instant.now().plus(EXPIRY_WARNING))) {
+                if (x509 != null && x509.getNotAfter().toInstant().isBefore(clock.instant().plus(EXPIRY_WARNING))) {
                     LOG.warn("stage {}: its client certificate ({}) expires on {}; renew it before then, receivers refuse"
                              + " an expired one", stage.qualifiedName(), x509.getSubjectX500Principal().getName(),
                             x509.getNotAfter().toInstant());

@@ -1,17 +1,14 @@
 package com.annoflow.webhookstage.queue;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 import com.annoflow.webhookstage.storage.Storage;
 
 /**
- * What the queue's rows say, for the API and the operators: a file's current stage and its transitions, the one-line
- * queue summary, the files a stage failed since a time, whether a file ever left a stage, the delivery id of a visit.
+ * What the queue's rows say, for the API and the operators: a file's current stage and its transitions, the files a stage failed since a time, whether a file ever left a stage, the delivery id of a visit.
  */
 public final class FileHistory {
 
@@ -48,38 +45,6 @@ public final class FileHistory {
                 },
                 itemId);
         return found.stream().findFirst();
-    }
-
-    /**
-     * One line about webhook work: files waiting and being sent per stage, and what ended in the last interval;
-     * null when there is nothing to report.
-     */
-    public String summary(Duration interval) {
-        StringBuilder line = new StringBuilder();
-        storage.jdbc().query("SELECT s.workflow_name, s.name, a.status, COUNT(*) AS files FROM assignment a"
-                             + " JOIN stage s ON s.id = a.stage_id WHERE a.status IN ('QUEUED', 'SENDING', 'WAITING')"
-                             + " GROUP BY s.workflow_name, s.name, a.status ORDER BY s.workflow_name, s.name, a.status",
-                rs -> {
-                    line.append(line.isEmpty() ? "" : ", ").append(rs.getString("workflow_name")).append('/')
-                            .append(rs.getString("name")).append(' ').append(FileStatus.describe(rs.getString("status")))
-                            .append(' ').append(rs.getLong("files"));
-                });
-        Instant since = clock.instant().minus(interval);
-        long delivered = count("DELIVERED", since);
-        long failed = count("FAILED", since);
-        if (line.isEmpty() && delivered + failed == 0) {
-            return null;
-        }
-        double perSecond = (delivered + failed) / Math.max(1.0, interval.toMillis() / 1000.0);
-        return "queue: " + (line.isEmpty() ? "nothing waiting" : line) + "; last " + interval.toSeconds() + "s: "
-               + delivered + " delivered, " + failed + " failed (" + String.format(Locale.ROOT, "%.1f", perSecond)
-               + " files/s)";
-    }
-
-    private long count(String reason, Instant since) {
-        Long n = storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_transition WHERE reason = ? AND moved_at >= ?",
-                Long.class, reason, Storage.utc(since));
-        return n == null ? 0 : n;
     }
 
     /**

@@ -1,24 +1,35 @@
 package com.annoflow.webhookstage.retention;
 
-import java.util.Map;
+import java.time.Clock;
 
+import com.annoflow.webhookstage.storage.Storage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.Exchange;
 import org.apache.camel.LoggingLevel;
+import org.apache.camel.Predicate;
 import org.apache.camel.builder.RouteBuilder;
 
 /**
- * Engine route: a Quartz job (clustered on PostgreSQL, so one instance runs it) that purges old delivery-log and
- * transition rows every {@code webhook.retention.interval}.
+ * Engine route: a Quartz job (clustered on PostgreSQL, so one instance runs it) that deletes delivery-log and transition
+ * rows older than {@code webhook.retention.keep} every {@code webhook.retention.interval}, through camel-sql. Each
+ * statement deletes at most {@code webhook.retention.batch-size} rows (its own short transaction, so a purge never holds
+ * long locks or a huge undo log), and a table is done when a batch comes back short. The queue itself is never purged,
+ * and before transitions go, the fact that a file passed a webhook stage is kept in {@code stage_passed}: no file can
+ * be lost, re-sent or locked out of the workers' rule by retention. That insert skips marks already kept, so a stop
+ * between it and its delete leaves nothing to repair.
  */
 public final class RetentionRoutes extends RouteBuilder {
 
-    private final RetentionPurge purge;
+    private static final String DATA_SOURCE = "?dataSource=#webhookDataSource";
+    private static final String UPDATE_COUNT = "CamelSqlUpdateCount";
+
+    private final Clock clock;
     private final RetentionSettings settings;
     private final MeterRegistry meters;
 
-    public RetentionRoutes(RetentionPurge purge, RetentionSettings settings, MeterRegistry meters) {
-        this.purge = purge;
+    public RetentionRoutes(Clock clock, RetentionSettings settings, MeterRegistry meters) {
+        this.clock = clock;
         this.settings = settings;
         this.meters = meters;
     }
@@ -31,16 +42,54 @@ public final class RetentionRoutes extends RouteBuilder {
                     .log(LoggingLevel.WARN, "webhook.retention", "retention purge stopped: ${exception.message}; it runs"
                                                                  + " again in " + settings.interval().toMinutes() + " min")
                 .end()
+                .setHeader("cutoff", () -> Storage.utc(clock.instant().minus(settings.keep())))
+                .setVariable("attempts", constant(0))
+                .setVariable("transitions", constant(0))
+                .loopDoWhile(batchWasFull())
+                    .to("sql:DELETE FROM delivery_attempt WHERE id IN (" + oldest("delivery_attempt", "attempted_at") + ")"
+                        + DATA_SOURCE)
+                    .process(exchange -> addDeleted(exchange, "attempts"))
+                .end()
+                .removeHeader(UPDATE_COUNT)
+                .loopDoWhile(batchWasFull())
+                    .to("sql:INSERT INTO stage_passed (item_id, stage_id) SELECT DISTINCT t.item_id, t.from_stage_id"
+                        + " FROM stage_transition t WHERE t.id IN (" + oldest("stage_transition", "moved_at") + ")"
+                        + " AND t.from_stage_id IS NOT NULL AND t.reason IN ('DELIVERED', 'FAILED') AND NOT EXISTS"
+                        + " (SELECT 1 FROM stage_passed p WHERE p.item_id = t.item_id AND p.stage_id = t.from_stage_id)"
+                        + DATA_SOURCE)
+                    .to("sql:DELETE FROM stage_transition WHERE id IN (" + oldest("stage_transition", "moved_at") + ")"
+                        + DATA_SOURCE)
+                    .process(exchange -> addDeleted(exchange, "transitions"))
+                .end()
                 .process(exchange -> {
-                    Map<String, Integer> deleted = purge.purge();
-                    deleted.forEach((table, rows) -> Counter.builder("webhook.retention.purged")
-                            .description("Rows deleted by the retention job").tag("table", table)
-                            .register(meters).increment(rows));
-                    exchange.getMessage().setBody(deleted);
+                    count("delivery_attempt", exchange.getVariable("attempts", Integer.class));
+                    count("stage_transition", exchange.getVariable("transitions", Integer.class));
                 })
-                .filter(simple("${body[delivery_attempt]} > 0 || ${body[stage_transition]} > 0"))
+                .filter(simple("${variable.attempts} > 0 || ${variable.transitions} > 0"))
                     .log(LoggingLevel.INFO, "webhook.retention", "retention purged rows older than " + settings.keep()
-                                                                 + ": ${body[delivery_attempt]} delivery attempt(s),"
-                                                                 + " ${body[stage_transition]} transition(s)");
+                                                                 + ": ${variable.attempts} delivery attempt(s),"
+                                                                 + " ${variable.transitions} transition(s)");
+    }
+
+    /** Before the first batch of a table (no count yet) and while the last one was full. */
+    private Predicate batchWasFull() {
+        return simple("${header." + UPDATE_COUNT + "} == null || ${header." + UPDATE_COUNT + "} == " + settings.batchSize());
+    }
+
+    /** The ids of the oldest rows of a table older than the cutoff, one batch of them. */
+    private String oldest(String table, String timeColumn) {
+        return "SELECT id FROM " + table + " WHERE " + timeColumn + " < :#cutoff ORDER BY id FETCH FIRST "
+               + settings.batchSize() + " ROWS ONLY";
+    }
+
+    /** Adds the rows the last statement deleted to the run's count in {@code variable}. */
+    private static void addDeleted(Exchange exchange, String variable) {
+        exchange.setVariable(variable, exchange.getVariable(variable, Integer.class)
+                                       + exchange.getMessage().getHeader(UPDATE_COUNT, Integer.class));
+    }
+
+    private void count(String table, int rows) {
+        Counter.builder("webhook.retention.purged").description("Rows deleted by the retention job").tag("table", table)
+                .register(meters).increment(rows);
     }
 }

@@ -5,8 +5,8 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -54,13 +54,6 @@ public final class WorkflowDefinitionLoader {
     public record Limits(List<Duration> defaultSchedule, int defaultRetries, Duration defaultTimeout, Duration maxTimeout,
             int defaultMaxConcurrency, int concurrency, List<String> targetSchemes) {
 
-        /** For tests and tools: the bundle's own defaults. */
-        public static Limits defaults() {
-            return new Limits(List.of(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30),
-                    Duration.ofHours(2), Duration.ofHours(5)), 5, Duration.ofSeconds(10), Duration.ofMinutes(4), 6, 8,
-                    List.of("http", "https"));
-        }
-
         /** The same limits with {@code webhook.targets.allow} = {@code schemes}. */
         public Limits allowingTargets(List<String> schemes) {
             return new Limits(defaultSchedule, defaultRetries, defaultTimeout, maxTimeout, defaultMaxConcurrency, concurrency,
@@ -70,26 +63,30 @@ public final class WorkflowDefinitionLoader {
 
     private final UnaryOperator<String> placeholders;
     private final Limits limits;
+    /** What "now" is when a client certificate's validity is checked. */
+    private final Clock clock;
     /** The problems of one load: every load reads with an instance of its own. */
     private final List<String> problems;
 
     /**
      * @param placeholders resolves {@code {{...}}} placeholders (Camel properties, {@code {{env:NAME}}}), so secrets
      *                     such as the Authorization value need not sit in the file
+     * @param clock        the bundle's clock: a client certificate that has expired by it is refused
      */
-    public WorkflowDefinitionLoader(UnaryOperator<String> placeholders, Limits limits) {
-        this(placeholders, limits, List.of());
+    public WorkflowDefinitionLoader(UnaryOperator<String> placeholders, Limits limits, Clock clock) {
+        this(placeholders, limits, clock, List.of());
     }
 
-    private WorkflowDefinitionLoader(UnaryOperator<String> placeholders, Limits limits, List<String> problems) {
+    private WorkflowDefinitionLoader(UnaryOperator<String> placeholders, Limits limits, Clock clock, List<String> problems) {
         this.placeholders = placeholders;
         this.limits = limits;
+        this.clock = clock;
         this.problems = problems;
     }
 
     /** The stages of every workflow in {@code file}, or a {@link WorkflowDefinitionException} listing every problem. */
     public List<StageConfig> load(Path file) {
-        return new WorkflowDefinitionLoader(placeholders, limits, new ArrayList<>()).read(file);
+        return new WorkflowDefinitionLoader(placeholders, limits, clock, new ArrayList<>()).read(file);
     }
 
     private List<StageConfig> read(Path file) {
@@ -356,17 +353,13 @@ public final class WorkflowDefinitionLoader {
      * requests carry a bearer token from the client credentials grant instead of a fixed Authorization value.
      */
     private OAuth2Client oauth2(JsonNode stage, String where, URI url, String authorization) {
-        JsonNode node = stage.get("oauth2");
-        if (node == null || node.isNull()) {
+        JsonNode node = mapField(stage, "oauth2", where, OAUTH2_FIELDS, "{token_url: https://auth.example.org/oauth/token,"
+                                                                         + " client_id: annoflow, client_secret:"
+                                                                         + " \"{{env:ACME_CLIENT_SECRET}}\"}");
+        if (node == null) {
             return null;
         }
         String field = where + ", oauth2";
-        if (!node.isObject()) {
-            problems.add(where + ": field 'oauth2' must be a map, e.g. {token_url: https://auth.example.org/oauth/token,"
-                         + " client_id: annoflow, client_secret: \"{{env:ACME_CLIENT_SECRET}}\"}");
-            return null;
-        }
-        unknownFields(node, OAUTH2_FIELDS, field);
         int before = problems.size();
         if (url != null && !TargetUrls.isHttp(url)) {
             problems.add(where + ": field 'oauth2' applies to http(s) targets only; a Camel endpoint authenticates in its"
@@ -416,17 +409,12 @@ public final class WorkflowDefinitionLoader {
      * password stops start-up instead of failing every attempt.
      */
     private ClientCertificate clientCertificate(JsonNode stage, String where, URI url) {
-        JsonNode node = stage.get("client_certificate");
-        if (node == null || node.isNull()) {
+        JsonNode node = mapField(stage, "client_certificate", where, CLIENT_CERTIFICATE_FIELDS,
+                "{keystore: /etc/annoflow/acme.p12, password: \"{{env:ACME_P12_PASSWORD}}\"}");
+        if (node == null) {
             return null;
         }
         String field = where + ", client_certificate";
-        if (!node.isObject()) {
-            problems.add(where + ": field 'client_certificate' must be a map, e.g. {keystore: /etc/annoflow/acme.p12,"
-                         + " password: \"{{env:ACME_P12_PASSWORD}}\"}");
-            return null;
-        }
-        unknownFields(node, CLIENT_CERTIFICATE_FIELDS, field);
         int before = problems.size();
         if (url != null && !"https".equalsIgnoreCase(url.getScheme())) {
             problems.add(where + ": field 'client_certificate' needs an https:// url (a client certificate is presented"
@@ -438,7 +426,7 @@ public final class WorkflowDefinitionLoader {
             problems.add(field + ": field 'keystore' is required: the path of a PKCS12 file holding the client's key and"
                          + " certificate (make one with keytool -genkeypair -storetype PKCS12, or openssl pkcs12 -export)");
         } else if (problems.size() == before) {
-            String problem = ClientCertificate.problem(Path.of(keystore), password, Instant.now());
+            String problem = ClientCertificate.problem(Path.of(keystore), password, clock.instant());
             if (problem != null) {
                 problems.add(field + ": field 'keystore' = '" + keystore + "' " + problem);
             }
@@ -783,6 +771,23 @@ public final class WorkflowDefinitionLoader {
                          + "); set it, e.g. as an environment variable for {{env:NAME}}");
             return null;
         }
+    }
+
+    /**
+     * The stage's field {@code name}, a map whose fields are {@code known} (others are reported); null when it is absent,
+     * or not a map (then a problem shows {@code example}).
+     */
+    private JsonNode mapField(JsonNode stage, String name, String where, Set<String> known, String example) {
+        JsonNode node = stage.get(name);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            problems.add(where + ": field '" + name + "' must be a map, e.g. " + example);
+            return null;
+        }
+        unknownFields(node, known, where + ", " + name);
+        return node;
     }
 
     private void unknownFields(JsonNode node, Set<String> known, String where) {

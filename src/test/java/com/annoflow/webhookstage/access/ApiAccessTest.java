@@ -13,35 +13,28 @@ import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.PayloadSchema;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** API keys and roles: who may register and assign, to which stage, and the seed's rule for workers. */
 class ApiAccessTest {
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
+    private static final Receiver receiver = new Receiver();
+    @RegisterExtension
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver);
     private static final Map<Role, String> KEYS = new EnumMap<>(Role.class);
 
     @BeforeAll
     static void start() {
-        receiver = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver).start();
         for (Role role : Role.values()) {
             HttpResponse<String> created = bundle.post("/api/keys",
                     "{\"name\": \"key-" + role.name().toLowerCase() + "\", \"role\": \"" + role.name().toLowerCase() + "\"}");
             assertThat(created.statusCode()).isEqualTo(201);
             KEYS.put(role, PayloadSchema.read(created.body()).get("key").asText());
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
     }
 
     @Test

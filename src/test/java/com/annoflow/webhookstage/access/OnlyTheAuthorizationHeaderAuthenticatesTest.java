@@ -19,6 +19,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The API reads only what it documents: the key from the Authorization header and nowhere else, path parameters over
@@ -30,24 +31,21 @@ class OnlyTheAuthorizationHeaderAuthenticatesTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String ADMIN_IN_A_QUERY = "Authorization=" + encode("Bearer " + BundleUnderTest.ADMIN_KEY);
 
-    private static Receiver receiver;
+    private static final Receiver receiver = new Receiver();
     private static Receiver elsewhere;
-    private static BundleUnderTest bundle;
+    @RegisterExtension
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver);
     private static String workerKey;
 
     @BeforeAll
     static void start() {
-        receiver = new Receiver().start();
         elsewhere = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver).start();
         workerKey = PayloadSchema.read(bundle.post("/api/keys", "{\"name\": \"a-worker\", \"role\": \"worker\"}").body())
                 .get("key").asText();
     }
 
     @AfterAll
     static void stop() {
-        bundle.close();
-        receiver.close();
         elsewhere.close();
     }
 

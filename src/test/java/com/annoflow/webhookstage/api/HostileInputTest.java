@@ -25,6 +25,7 @@ import com.annoflow.webhookstage.support.TestFiles;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
@@ -44,8 +45,10 @@ class HostileInputTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
+    private static final Receiver receiver = new Receiver();
+    // a short read deadline, so the requests whose body never arrives each cost one second, not five
+    @RegisterExtension
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).with("webhook.api.read-timeout", "1s");
     private static SingleConnectionDataSource connection;
     private static JdbcTemplate database;
     private static HostileRequests.Keys keys;
@@ -53,9 +56,6 @@ class HostileInputTest {
 
     @BeforeAll
     static void start() {
-        receiver = new Receiver().start();
-        // a short read deadline, so the requests whose body never arrives each cost one second, not five
-        bundle = BundleUnderTest.forDeliveryTests(receiver).with("webhook.api.read-timeout", "1s").start();
         files = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String id = TestFiles.newId();
@@ -75,8 +75,6 @@ class HostileInputTest {
     @AfterAll
     static void stop() {
         connection.destroy();
-        bundle.close();
-        receiver.close();
     }
 
     @Test

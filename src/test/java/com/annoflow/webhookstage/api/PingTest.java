@@ -10,27 +10,15 @@ import com.annoflow.webhookstage.support.PayloadSchema;
 import com.annoflow.webhookstage.support.Receiver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A ping sends a test payload to a stage's URL like a delivery, and moves no file. */
 class PingTest {
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
-
-    @BeforeAll
-    static void start() {
-        receiver = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
-    }
+    private static final Receiver receiver = new Receiver();
+    @RegisterExtension
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver);
 
     @Test
     void aPingReachesTheReceiverSignedLikeADeliveryAndChangesNothing() {

@@ -18,29 +18,17 @@ import com.annoflow.webhookstage.support.PayloadSchema;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Failed files can be sent again, one by one or all that failed a stage since a time, each as a new visit. */
 class RedeliveryTest {
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
-
-    @BeforeAll
-    static void start() {
-        receiver = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver).with("webhook.retries", "0").start();
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
-    }
+    private static final Receiver receiver = new Receiver();
+    @RegisterExtension
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).with("webhook.retries", "0");
 
     @Test
     void aRedeliveredFileIsANewVisitWithANewDeliveryIdAndAFullBudget() {

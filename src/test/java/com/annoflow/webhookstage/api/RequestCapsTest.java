@@ -22,9 +22,8 @@ import com.annoflow.webhookstage.support.PayloadSchema;
 import com.annoflow.webhookstage.support.RawHttp;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -37,20 +36,9 @@ class RequestCapsTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
-
-    @BeforeAll
-    static void start() {
-        receiver = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver).with("webhook.api.read-timeout", "1s").start();
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
-    }
+    private static final Receiver receiver = new Receiver();
+    @RegisterExtension
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).with("webhook.api.read-timeout", "1s");
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {

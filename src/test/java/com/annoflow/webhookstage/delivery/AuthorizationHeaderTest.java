@@ -12,12 +12,14 @@ import java.time.Duration;
 
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.CapturedLogs;
+import com.annoflow.webhookstage.support.PayloadSchema;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestDatabase;
 import com.annoflow.webhookstage.support.TestFiles;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Authorization header reaches the receiver of the stage that configures it, no other. No secret (Authorization
@@ -33,9 +35,17 @@ class AuthorizationHeaderTest {
     private static final String QUERY_TOKEN = "tok-query-9c0d1e2f";
     private static final String AUTH_PATH = "/auth/" + PATH_TOKEN;
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
-    private static CapturedLogs logs;
+    @RegisterExtension
+    @Order(1)
+    static final CapturedLogs logs = CapturedLogs.whileTheClassRuns();
+    private static final Receiver receiver = new Receiver();
+    // HSQLDB takes the password of the first connection to a new database; PostgreSQL (trust) ignores it
+    @RegisterExtension
+    @Order(2)
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).withDatabase(() -> {
+        TestDatabase fresh = TestDatabase.fresh();
+        return new TestDatabase(fresh.url(), fresh.user(), DB_PASSWORD);
+    }).with("test.authorization", SECRET);
     private static String delivered;
     private static String rejected;
     private static String unauthenticated;
@@ -45,13 +55,6 @@ class AuthorizationHeaderTest {
 
     @BeforeAll
     static void deliverWithAndWithoutAuthorization() {
-        logs = new CapturedLogs();
-        receiver = new Receiver().start();
-        // HSQLDB takes the password of the first connection to a new database; PostgreSQL (trust) ignores it
-        TestDatabase fresh = TestDatabase.fresh();
-        bundle = BundleUnderTest.forDeliveryTests(receiver, new TestDatabase(fresh.url(), fresh.user(), DB_PASSWORD))
-                .with("test.authorization", SECRET)
-                .start();
         delivered = TestFiles.newId();
         rejected = TestFiles.newId();
         unauthenticated = TestFiles.newId();
@@ -68,7 +71,7 @@ class AuthorizationHeaderTest {
         for (String id : new String[] { delivered, rejected, unauthenticated, echoed }) {
             bundle.post("/api/files", TestFiles.registration(id));
         }
-        workerKey = com.annoflow.webhookstage.support.PayloadSchema.read(bundle.post("/api/keys",
+        workerKey = PayloadSchema.read(bundle.post("/api/keys",
                 "{\"name\": \"auth-worker\", \"role\": \"worker\"}").body()).get("key").asText();
         bundle.post("/api/assignments", TestFiles.assignment("auth", "hook", delivered, rejected, echoed));
         bundle.post("/api/assignments", TestFiles.assignment("flow", "send", unauthenticated));
@@ -85,13 +88,6 @@ class AuthorizationHeaderTest {
         // the echo really came back with the secrets in it, before the bundle stored an excerpt of it
         assertThat(receiver.requestsFor(echoed)).singleElement()
                 .satisfies(r -> assertThat(r.getUrl()).contains(PATH_TOKEN).contains(QUERY_TOKEN));
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
-        logs.close();
     }
 
     @Test

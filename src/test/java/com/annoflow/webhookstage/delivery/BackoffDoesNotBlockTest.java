@@ -16,30 +16,17 @@ import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A file waiting for its retry holds no delivery thread: with one consumer, the next file is sent during the back-off. */
 class BackoffDoesNotBlockTest {
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
-
-    @BeforeAll
-    static void start() {
-        receiver = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver)
-                .with("webhook.concurrency", "1")
-                .with("webhook.retry-schedule", "3s")
-                .start();
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
-    }
+    private static final Receiver receiver = new Receiver();
+    @RegisterExtension
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver)
+            .with("webhook.concurrency", "1")
+            .with("webhook.retry-schedule", "3s");
 
     @Test
     void aFileInBackOffDoesNotHoldTheOnlyConsumerThread() {

@@ -13,7 +13,6 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 
-import com.annoflow.webhookstage.queue.FileHistory;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.PayloadSchema;
@@ -22,12 +21,11 @@ import com.annoflow.webhookstage.support.TestFiles;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -37,20 +35,9 @@ class DeliveryFlowTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
-
-    @BeforeAll
-    static void start() {
-        receiver = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
-    }
+    private static final Receiver receiver = new Receiver();
+    @RegisterExtension
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver);
 
     @Test
     void anAssignedFileIsDeliveredOnceAndMovedToTheNextStage() {
@@ -212,8 +199,7 @@ class DeliveryFlowTest {
         String delivered = registerAndAssign("flow", "send");
         awaitStage(delivered, "flow/annotate ASSIGNED");
 
-        FileHistory history = bundle.context().getRegistry().lookupByNameAndType("fileHistory", FileHistory.class);
-        await().atMost(WAIT).untilAsserted(() -> assertThat(history.summary(Duration.ofMinutes(5)))
+        await().atMost(WAIT).untilAsserted(() -> assertThat(bundle.queueSummary())
                 .contains("slow/hook sending 1").containsPattern("[1-9][0-9]* delivered"));
     }
 

@@ -14,9 +14,9 @@ import java.util.List;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A stage with {@code next_from_response: [review, complete]} (on_success: annotate) lets a delivered answer pick the
@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
  */
 class NextFromResponseTest {
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
+    private static final Receiver receiver = new Receiver();
+    @RegisterExtension
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver);
     private static final String LISTED = TestFiles.newId();
     private static final String OTHER_LISTED = TestFiles.newId();
     private static final String UNLISTED = TestFiles.newId();
@@ -35,13 +36,11 @@ class NextFromResponseTest {
 
     @BeforeAll
     static void deliverFilesWhoseReceiverAnswersDifferently() {
-        receiver = new Receiver().start();
         answer(LISTED, "{\"next_stage\": \"review\"}");
         answer(OTHER_LISTED, "{\"received\": true, \"next_stage\": \"complete\"}");
         answer(UNLISTED, "{\"next_stage\": \"dataset\"}");
         answer(NOT_JSON, "thanks, got it");
         answer(EMPTY, "");
-        bundle = BundleUnderTest.forDeliveryTests(receiver).start();
         for (String id : List.of(LISTED, OTHER_LISTED, UNLISTED, NOT_JSON, EMPTY)) {
             bundle.post("/api/files", TestFiles.registration(id));
         }
@@ -52,12 +51,6 @@ class NextFromResponseTest {
                 assertThat(bundle.stageOf(id)).doesNotStartWith("chooser/hook");
             }
         });
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
     }
 
     @Test

@@ -23,11 +23,12 @@ import com.annoflow.webhookstage.support.PayloadSchema;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A stage with {@code oauth2} (workflows/oauth2.yaml) sends a bearer token from its token endpoint, a real HTTP server
@@ -44,16 +45,14 @@ class OAuth2ClientCredentialsTest {
     private static final String BASIC = "Basic " + Base64.getEncoder()
             .encodeToString(("annoflow-test:" + CLIENT_SECRET).getBytes(StandardCharsets.UTF_8));
 
-    private static Receiver receiver;
-    private static CapturedLogs logs;
-    private static BundleUnderTest bundle;
-
-    @BeforeAll
-    static void startTheTokenEndpointTheReceiversAndTheBundle() {
-        logs = new CapturedLogs();
-        receiver = new Receiver().start();
-        bundle = bundle().start();
-    }
+    @RegisterExtension
+    @Order(1)
+    static final CapturedLogs logs = CapturedLogs.whileTheClassRuns();
+    /** The token endpoints and the receivers. */
+    private static final Receiver receiver = new Receiver();
+    @RegisterExtension
+    @Order(2)
+    static final BundleUnderTest bundle = bundle();
 
     @BeforeEach
     void stubTheTokenEndpointsAndTheReceivers() {
@@ -88,13 +87,6 @@ class OAuth2ClientCredentialsTest {
                     .withBody("{\"error\": \"invalid_token\", \"you sent\": \"{{request.headers.Authorization}}\"}")
                     .withTransformers("response-template")));
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
-        logs.close();
     }
 
     @Test
@@ -245,7 +237,7 @@ class OAuth2ClientCredentialsTest {
 
     private static BundleUnderTest bundle() {
         return new BundleUnderTest("src/test/resources/workflows/oauth2.yaml")
-                .with("test.receiver", receiver.baseUrl())
+                .withReceiver(receiver)
                 .with("test.oauth-secret", CLIENT_SECRET);
     }
 
@@ -260,12 +252,12 @@ class OAuth2ClientCredentialsTest {
         return id;
     }
 
-    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder token(String token, int expiresIn) {
+    private static ResponseDefinitionBuilder token(String token, int expiresIn) {
         return aResponse().withStatus(200).withHeader("Content-Type", "application/json")
                 .withBody("{\"access_token\": \"" + token + "\", \"token_type\": \"Bearer\", \"expires_in\": " + expiresIn + "}");
     }
 
-    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder invalidClient() {
+    private static ResponseDefinitionBuilder invalidClient() {
         return aResponse().withStatus(401).withHeader("Content-Type", "application/json")
                 .withBody("{\"error\": \"invalid_client\", \"error_description\": \"Client authentication failed\"}");
     }

@@ -13,27 +13,15 @@ import java.time.Duration;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Payloads above webhook.max-payload-bytes are not sent; a receiver's 413 is final and reported as such. */
 class PayloadLimitTest {
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
-
-    @BeforeAll
-    static void start() {
-        receiver = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver).with("webhook.max-payload-bytes", "1000").start();
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
-    }
+    private static final Receiver receiver = new Receiver();
+    @RegisterExtension
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).with("webhook.max-payload-bytes", "1000");
 
     @Test
     void anOversizePayloadGoesToTheFailureStageWithTheReasonAndIsNeverSent() {

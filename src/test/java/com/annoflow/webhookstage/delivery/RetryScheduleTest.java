@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import com.annoflow.webhookstage.queue.FileHistory;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.Receiver;
@@ -22,9 +21,8 @@ import com.annoflow.webhookstage.support.TestFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Retries wait in the database: a failed attempt that will be retried leaves its file WAITING with the due time of its
@@ -35,20 +33,9 @@ class RetryScheduleTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
-
-    @BeforeAll
-    static void start() {
-        receiver = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
-    }
+    private static final Receiver receiver = new Receiver();
+    @RegisterExtension
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver);
 
     @Test
     void aFailedAttemptLeavesTheFileWaitingInTheDatabaseWithItsDueTimeAndNoLease() throws Exception {
@@ -173,8 +160,7 @@ class RetryScheduleTest {
                 bundle.metric("webhook_queue_files", "stage=\"hour\",status=\"WAITING\",workflow=\"waits\""))
                 .isGreaterThanOrEqualTo(1.0));
         assertThat(bundle.metrics()).contains("webhook_retry_overdue_age_seconds{stage=\"hour\",workflow=\"waits\"}");
-        FileHistory history = bundle.context().getRegistry().lookupByNameAndType("fileHistory", FileHistory.class);
-        assertThat(history.summary(Duration.ofMinutes(5))).containsPattern("waits/hour waiting for a retry [1-9]");
+        assertThat(bundle.queueSummary()).containsPattern("waits/hour waiting for a retry [1-9]");
     }
 
     @Test

@@ -21,9 +21,8 @@ import com.annoflow.webhookstage.support.TestFiles;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A stage whose endpoint keeps failing pauses instead of burning every file's retries, probes the endpoint, and
@@ -33,26 +32,15 @@ class EndpointHealthTest {
 
     private static final int BUDGET = 6; // retries 5 + the first attempt
 
-    private Receiver receiver;
-    private BundleUnderTest bundle;
-
-    @BeforeEach
-    void start() {
-        receiver = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver)
-                .with("webhook.circuit.enabled", "true")
-                .with("webhook.circuit.window", "30s")
-                .with("webhook.circuit.minimum-attempts", "4")
-                .with("webhook.circuit.failure-rate", "50")
-                .with("webhook.circuit.probe-interval", "1s")
-                .start();
-    }
-
-    @AfterEach
-    void stop() {
-        bundle.close();
-        receiver.close();
-    }
+    private final Receiver receiver = new Receiver();
+    // a bundle and a receiver of its own for each test
+    @RegisterExtension
+    final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver)
+            .with("webhook.circuit.enabled", "true")
+            .with("webhook.circuit.window", "30s")
+            .with("webhook.circuit.minimum-attempts", "4")
+            .with("webhook.circuit.failure-rate", "50")
+            .with("webhook.circuit.probe-interval", "1s");
 
     @Test
     void aFailingEndpointPausesItsStageTheFilesWaitAndAllAreDeliveredOnceItRecovers() {

@@ -15,28 +15,16 @@ import java.time.Duration;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Liveness and readiness on the management port; readiness follows the database. */
 class HealthTest {
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
-
-    @BeforeAll
-    static void start() {
-        receiver = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
-    }
+    private static final Receiver receiver = new Receiver();
+    @RegisterExtension
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver);
 
     @Test
     void theBundleIsLiveAndReadyWithItsDatabase() {

@@ -17,9 +17,8 @@ import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Endpoint health for stages with few files: a run of failed attempts in a row pauses the stage (the failure rate needs
@@ -27,27 +26,16 @@ import org.junit.jupiter.api.Test;
  */
 class QuietStageHealthTest {
 
-    private Receiver receiver;
-    private BundleUnderTest bundle;
-
-    @BeforeEach
-    void start() {
-        receiver = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver)
-                .with("webhook.circuit.enabled", "true")
-                .with("webhook.circuit.minimum-attempts", "20")
-                .with("webhook.circuit.consecutive-failures", "3")
-                .with("webhook.circuit.probe-interval", "500ms")
-                // waits long enough that only the pause, not the schedule, can explain what happens
-                .with("webhook.retry-schedule", "1s, 2s")
-                .start();
-    }
-
-    @AfterEach
-    void stop() {
-        bundle.close();
-        receiver.close();
-    }
+    private final Receiver receiver = new Receiver();
+    // a bundle and a receiver of its own for each test
+    @RegisterExtension
+    final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver)
+            .with("webhook.circuit.enabled", "true")
+            .with("webhook.circuit.minimum-attempts", "20")
+            .with("webhook.circuit.consecutive-failures", "3")
+            .with("webhook.circuit.probe-interval", "500ms")
+            // waits long enough that only the pause, not the schedule, can explain what happens
+            .with("webhook.retry-schedule", "1s, 2s");
 
     @Test
     void twoFilesAtAFailingReceiverPauseTheirStageAfterThreeFailuresInARowAndAreDeliveredWhenItRecovers() {

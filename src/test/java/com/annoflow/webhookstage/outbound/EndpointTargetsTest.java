@@ -21,9 +21,9 @@ import com.annoflow.webhookstage.support.PayloadSchema;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,14 +33,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EndpointTargetsTest {
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
+    private static final Receiver receiver = new Receiver();
+    @RegisterExtension
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver)
+            .with("webhook.workflow-file", "src/test/resources/workflows/targets.yaml")
+            .withRoutesFrom("src/test/resources/target-routes")
+            .with("webhook.targets.allow", "direct");
     private static final String FLAKY = TestFiles.newId();
     private static final String DOWN = TestFiles.newId();
 
     @BeforeAll
     static void deliverToCamelEndpoints() {
-        receiver = new Receiver().start();
         // what the relay route sends on: fails twice, then takes it
         receiver.wiremock().stubFor(post(urlPathEqualTo("/relay")).inScenario("relay").whenScenarioStateIs(STARTED)
                 .willReturn(aResponse().withStatus(500)).willSetStateTo("failed once"));
@@ -50,11 +53,6 @@ class EndpointTargetsTest {
                 .willReturn(aResponse().withStatus(200)).willSetStateTo("up"));
         receiver.wiremock().stubFor(post(urlPathEqualTo("/relay")).inScenario("relay").whenScenarioStateIs("up")
                 .willReturn(aResponse().withStatus(200)));
-        bundle = BundleUnderTest.forDeliveryTests(receiver)
-                .with("webhook.workflow-file", "src/test/resources/workflows/targets.yaml")
-                .withRoutesFrom("src/test/resources/target-routes")
-                .with("webhook.targets.allow", "direct")
-                .start();
         bundle.post("/api/files", TestFiles.registration(FLAKY));
         bundle.post("/api/files", TestFiles.registration(DOWN));
         bundle.post("/api/assignments", TestFiles.assignment("targets", "relay", FLAKY));
@@ -63,12 +61,6 @@ class EndpointTargetsTest {
             assertThat(bundle.stageOf(FLAKY)).isEqualTo("targets/complete ASSIGNED");
             assertThat(bundle.stageOf(DOWN)).isEqualTo("down/failed ASSIGNED");
         });
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
     }
 
     @Test

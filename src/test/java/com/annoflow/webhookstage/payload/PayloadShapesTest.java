@@ -18,9 +18,10 @@ import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,22 +35,22 @@ class PayloadShapesTest {
     private static final String ITEM_ID = "01920b88-51e0-ce68-bf91-a1bab42246e0";
     private static final String API_KEY = "ak-live-4b1d8e0c7a2f9365";
 
-    private static Receiver receiver;
-    private static BundleUnderTest bundle;
-    private static CapturedLogs logs;
+    @RegisterExtension
+    @Order(1)
+    static final CapturedLogs logs = CapturedLogs.whileTheClassRuns();
+    private static final Receiver receiver = new Receiver();
+    @RegisterExtension
+    @Order(2)
+    static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver)
+            .with("webhook.workflow-file", "src/test/resources/workflows/shapes.yaml")
+            .withRoutesFrom("src/test/resources/routes")
+            .with("test.api-key", API_KEY);
     private static String throwing;
     private static String notJson;
     private static String workerKey;
 
     @BeforeAll
     static void sendOneFileThroughEveryShape() {
-        logs = new CapturedLogs();
-        receiver = new Receiver().start();
-        bundle = BundleUnderTest.forDeliveryTests(receiver)
-                .with("webhook.workflow-file", "src/test/resources/workflows/shapes.yaml")
-                .withRoutesFrom("src/test/resources/routes")
-                .with("test.api-key", API_KEY)
-                .start();
         bundle.post("/api/files", "{\"files\": [" + TestFiles.file(ITEM_ID, "image_1.jpg", "[" + TestFiles.carAnnotation()
                                   + ", {\"id\": \"1b0b6a5e-0a3c-4c1e-9d4e-2f8e0c7d1a22\", \"name\": \"daylight\","
                                   + " \"slot_names\": [\"0\"], \"tag\": {}}]") + "]}");
@@ -67,13 +68,6 @@ class PayloadShapesTest {
             assertThat(bundle.stageOf(throwing)).isEqualTo("broken-shapes/failed ASSIGNED");
             assertThat(bundle.stageOf(notJson)).isEqualTo("not-json-shapes/failed ASSIGNED");
         });
-    }
-
-    @AfterAll
-    static void stop() {
-        bundle.close();
-        receiver.close();
-        logs.close();
     }
 
     @Test

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.camel.test.AvailablePortFinder;
+
 /**
  * The bundle in a JVM of its own, started like {@code mvn camel:run} (WebhookStageMain in the project directory,
  * config/ and routes/ as they are) with -D overrides: for several instances on one database and for SIGKILL.
@@ -30,8 +32,8 @@ public final class BundleProcess implements AutoCloseable {
         with("webhook.demo.enabled", "false");
         with("webhook.instance-id", name);
         with("webhook.api.admin-key", BundleUnderTest.ADMIN_KEY);
-        with("camel.server.port", Integer.toString(BundleUnderTest.freePort()));
-        with("camel.management.port", Integer.toString(BundleUnderTest.freePort()));
+        with("camel.server.port", Integer.toString(AvailablePortFinder.getNextAvailable()));
+        with("camel.management.port", Integer.toString(AvailablePortFinder.getNextAvailable()));
     }
 
     /** The bundle on {@code workflows/delivery.yaml}, its stages pointing at {@code receiverUrl}. */

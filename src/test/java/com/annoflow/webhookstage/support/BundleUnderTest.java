@@ -1,47 +1,72 @@
 package com.annoflow.webhookstage.support;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
+import com.annoflow.webhookstage.WebhookStageConfiguration;
 import com.annoflow.webhookstage.WebhookStageMain;
 import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.main.Main;
+import org.apache.camel.test.AvailablePortFinder;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The real bundle, started in-process the way {@code mvn camel:run} starts it: the operator's
  * {@code config/application.properties}, every route file of {@code routes/}, with a few properties overridden for the test
- * (its own HSQLDB, a workflow file, a free port, a retry schedule of milliseconds).
+ * (its own database, a workflow file, free ports, a retry schedule of milliseconds).
+ *
+ * <p>It is also the suite's JUnit 5 extension: registered on a static field it starts before the class's tests (after
+ * its receiver, if it has one) and stops after them; on an instance field, around each test. Its database is made when
+ * it starts, so a class that is skipped makes none.
+ * <pre>
+ * static final Receiver receiver = new Receiver();
+ * &#64;RegisterExtension
+ * static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).with("webhook.retries", "0");
+ * </pre>
  */
-public final class BundleUnderTest implements AutoCloseable {
+public final class BundleUnderTest implements AutoCloseable, BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
+        AfterEachCallback {
 
     private final Main main = new Main();
     private final Map<String, String> properties = new LinkedHashMap<>();
-    private final int apiPort;
-    private final int managementPort = freePort();
-    private final TestDatabase database;
+    private final int apiPort = AvailablePortFinder.getNextAvailable();
+    private final int managementPort = AvailablePortFinder.getNextAvailable();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Supplier<TestDatabase> databaseSource;
+    private TestDatabase database;
+    private Receiver receiver;
+    private boolean startedForTheClass;
     private JdbcTemplate jdbc;
 
+    /** The bundle on {@code workflowFile}, with a fresh database of the suite's engine, made when it starts. */
     public BundleUnderTest(String workflowFile) {
-        this(workflowFile, TestDatabase.fresh());
+        this(workflowFile, TestDatabase::fresh);
     }
 
     public BundleUnderTest(String workflowFile, TestDatabase database) {
-        this.apiPort = freePort();
-        this.database = database;
+        this(workflowFile, () -> database);
+    }
+
+    private BundleUnderTest(String workflowFile, Supplier<TestDatabase> database) {
+        this.databaseSource = database;
         with("webhook.workflow-file", workflowFile);
-        with("webhook.db.url", database.url());
-        with("webhook.db.user", database.user());
-        with("webhook.db.password", database.password());
         with("camel.server.port", Integer.toString(apiPort));
         with("camel.management.port", Integer.toString(managementPort));
         with("webhook.demo.enabled", "false");
@@ -58,13 +83,15 @@ public final class BundleUnderTest implements AutoCloseable {
 
     /** The bundle on {@code workflows/delivery.yaml}, its stages pointing at {@code receiver}. */
     public static BundleUnderTest forDeliveryTests(Receiver receiver) {
-        return forDeliveryTests(receiver, TestDatabase.fresh());
+        return forDeliveryTests(receiver, TestDatabase::fresh);
     }
 
     public static BundleUnderTest forDeliveryTests(Receiver receiver, TestDatabase database) {
-        return new BundleUnderTest("src/test/resources/workflows/delivery.yaml", database)
-                .with("test.receiver", receiver.baseUrl())
-                .with("test.receiver-port", Integer.toString(receiver.wiremock().port()))
+        return forDeliveryTests(receiver, () -> database);
+    }
+
+    private static BundleUnderTest forDeliveryTests(Receiver receiver, Supplier<TestDatabase> database) {
+        return new BundleUnderTest("src/test/resources/workflows/delivery.yaml", database).withReceiver(receiver)
                 .with("test.closed-port", Integer.toString(Receiver.closedPort()))
                 .with("test.authorization", "Bearer test-token")
                 .with("test.signing-secret", SIGNING_SECRET)
@@ -84,9 +111,28 @@ public final class BundleUnderTest implements AutoCloseable {
     }
 
     /** The bundle keeps time by {@code clock} (leases, due times, the delivery log), not by the system clock. */
-    public BundleUnderTest withClock(java.time.Clock clock) {
-        main.bind(com.annoflow.webhookstage.WebhookStageConfiguration.CLOCK_BEAN, clock);
+    public BundleUnderTest withClock(Clock clock) {
+        main.bind(WebhookStageConfiguration.CLOCK_BEAN, clock);
         return this;
+    }
+
+    /**
+     * {@code receiver} starts before the bundle and stops after it (when this is the test's extension); its address
+     * is the workflow's {@code test.receiver} and {@code test.receiver-port}, unless the test set them itself.
+     */
+    public BundleUnderTest withReceiver(Receiver receiver) {
+        this.receiver = receiver;
+        return this;
+    }
+
+    /** The database, made when the bundle starts: for a test that needs one of its own kind (a password, say). */
+    public BundleUnderTest withDatabase(Supplier<TestDatabase> database) {
+        this.databaseSource = database;
+        return this;
+    }
+
+    public Receiver receiver() {
+        return receiver;
     }
 
     public BundleUnderTest without(String key) {
@@ -105,6 +151,15 @@ public final class BundleUnderTest implements AutoCloseable {
     }
 
     public BundleUnderTest start() {
+        if (receiver != null) {
+            receiver.start();
+            properties.putIfAbsent("test.receiver", receiver.baseUrl());
+            properties.putIfAbsent("test.receiver-port", Integer.toString(receiver.wiremock().port()));
+        }
+        database = databaseSource.get();
+        with("webhook.db.url", database.url());
+        with("webhook.db.user", database.user());
+        with("webhook.db.password", database.password());
         main.setPropertyPlaceholderLocations(WebhookStageMain.propertyLocations(secretsFile));
         properties.forEach(main::addOverrideProperty);
         try {
@@ -175,9 +230,9 @@ public final class BundleUnderTest implements AutoCloseable {
 
     /** A value from /observe/metrics: the first series of {@code metric} whose labels start with {@code labels}; 0 if none. */
     public double metric(String metric, String labels) {
-        String selector = labels.isEmpty() ? java.util.regex.Pattern.quote(metric) + "(\\{[^}]*\\})?"
-                : java.util.regex.Pattern.quote(metric + "{" + labels) + "[^}]*\\}";
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + selector + " ([0-9.eE+-]+)$").matcher(metrics());
+        String selector = labels.isEmpty() ? Pattern.quote(metric) + "(\\{[^}]*\\})?"
+                : Pattern.quote(metric + "{" + labels) + "[^}]*\\}";
+        Matcher m = Pattern.compile("(?m)^" + selector + " ([0-9.eE+-]+)$").matcher(metrics());
         return m.find() ? Double.parseDouble(m.group(m.groupCount())) : 0;
     }
 
@@ -189,6 +244,16 @@ public final class BundleUnderTest implements AutoCloseable {
             throw new IllegalStateException("/observe/metrics answered " + response.statusCode());
         }
         return response.body();
+    }
+
+    /** The queue summary line as the bundle logs it now (its route, run on demand); null when it has nothing to say. */
+    public String queueSummary() {
+        ProducerTemplate template = context().createProducerTemplate();
+        try {
+            return template.requestBody("direct:queue-summary", null, String.class);
+        } finally {
+            template.stop();
+        }
     }
 
     public TestDatabase database() {
@@ -206,6 +271,7 @@ public final class BundleUnderTest implements AutoCloseable {
         return jdbc.queryForList("SELECT * FROM delivery_attempt WHERE item_id = ? ORDER BY id", itemId);
     }
 
+    /** Stops the bundle (not its receiver). */
     @Override
     public void close() {
         try {
@@ -215,11 +281,38 @@ public final class BundleUnderTest implements AutoCloseable {
         }
     }
 
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        startedForTheClass = true;
+        start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        stopWithTheReceiver();
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        if (!startedForTheClass) {
+            start();
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        if (!startedForTheClass) {
+            stopWithTheReceiver();
+        }
+    }
+
+    private void stopWithTheReceiver() {
+        try {
+            close();
+        } finally {
+            if (receiver != null) {
+                receiver.close();
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** An invalid workflow file is refused with the workflow, stage and field named; a valid one resolves its edges. */
 class WorkflowDefinitionLoaderTest {
+
+    /** What the bundle gives the loader with the defaults of config/application.properties (5 m lease: 4 m here). */
+    private static final WorkflowDefinitionLoader.Limits LIMITS = new WorkflowDefinitionLoader.Limits(
+            List.of(Duration.ofSeconds(5), Duration.ofMinutes(5), Duration.ofMinutes(30), Duration.ofHours(2),
+                    Duration.ofHours(5)), 5, Duration.ofSeconds(10), Duration.ofMinutes(4), 6, 8, List.of("http", "https"));
+    private static final Clock CLOCK = Clock.systemUTC();
 
     @TempDir
     Path dir;
@@ -90,10 +97,10 @@ class WorkflowDefinitionLoaderTest {
                       - { name: complete, type: complete }
                 """);
         List<StageConfig> stages = new WorkflowDefinitionLoader(this::resolve,
-                WorkflowDefinitionLoader.Limits.defaults().allowingTargets(List.of("http", "https", "direct"))).load(file);
+                LIMITS.allowingTargets(List.of("http", "https", "direct")), CLOCK).load(file);
         assertThat(stages.get(1).isHttpTarget()).isFalse();
         assertThat(stages.get(1).url().toString()).isEqualTo("direct:notify-slack");
-        assertThatThrownBy(() -> new WorkflowDefinitionLoader(this::resolve, WorkflowDefinitionLoader.Limits.defaults())
+        assertThatThrownBy(() -> new WorkflowDefinitionLoader(this::resolve, LIMITS, CLOCK)
                 .load(file)).hasMessageContaining("allowed only when webhook.targets.allow names the scheme (now: http,https)");
     }
 
@@ -390,7 +397,7 @@ class WorkflowDefinitionLoaderTest {
 
     @Test
     void aLoaderUsedAgainReportsOnlyTheProblemsOfTheFileItReadsNow() throws IOException {
-        WorkflowDefinitionLoader loader = new WorkflowDefinitionLoader(this::resolve, WorkflowDefinitionLoader.Limits.defaults());
+        WorkflowDefinitionLoader loader = new WorkflowDefinitionLoader(this::resolve, LIMITS, CLOCK);
         Path bad = Files.writeString(dir.resolve("bad.yaml"), """
                 workflows:
                   - name: Bad Name
@@ -415,8 +422,7 @@ class WorkflowDefinitionLoaderTest {
 
     private List<StageConfig> load(String yaml) throws IOException {
         Path file = Files.writeString(dir.resolve("workflow.yaml"), yaml);
-        return new WorkflowDefinitionLoader(this::resolve,
-                WorkflowDefinitionLoader.Limits.defaults()).load(file);
+        return new WorkflowDefinitionLoader(this::resolve, LIMITS, CLOCK).load(file);
     }
 
     private String resolve(String text) {
