@@ -175,8 +175,8 @@ public record BundleSettings(
             return optional(key).orElseGet(() -> {
                 problems.add(PREFIX + key + " is not set: config/application.properties lists every setting with its"
                              + " default; copy its line from the file the bundle ships with, or set "
-                             + PREFIX.toUpperCase(Locale.ROOT) + key.toUpperCase(Locale.ROOT).replace('.', '_')
-                                     .replace('-', '_') + " in the environment");
+                             + (PREFIX + key).toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_')
+                             + " in the environment");
                 return "";
             });
         }

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -104,6 +105,14 @@ public final class BundleUnderTest implements AutoCloseable, BeforeAllCallback, 
 
     private String secretsFile;
 
+    private Path operatorFile;
+
+    /** With {@code file} in place of config/application.properties. */
+    public BundleUnderTest withOperatorFile(Path file) {
+        this.operatorFile = file;
+        return this;
+    }
+
     /** As if started with WEBHOOK_SECRETS_FILE naming {@code file}. */
     public BundleUnderTest withSecretsFile(String file) {
         this.secretsFile = file;
@@ -160,7 +169,8 @@ public final class BundleUnderTest implements AutoCloseable, BeforeAllCallback, 
         with("webhook.db.url", database.url());
         with("webhook.db.user", database.user());
         with("webhook.db.password", database.password());
-        main.setPropertyPlaceholderLocations(WebhookStageMain.propertyLocations(secretsFile));
+        main.setPropertyPlaceholderLocations(operatorFile != null ? "file:" + operatorFile
+                : WebhookStageMain.propertyLocations(secretsFile));
         properties.forEach(main::addOverrideProperty);
         try {
             main.start();
