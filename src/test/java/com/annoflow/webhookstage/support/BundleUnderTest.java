@@ -140,10 +140,6 @@ public final class BundleUnderTest implements AutoCloseable, BeforeAllCallback, 
         return this;
     }
 
-    public Receiver receiver() {
-        return receiver;
-    }
-
     public BundleUnderTest without(String key) {
         properties.remove(key);
         return this;

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import com.annoflow.webhookstage.support.Keytool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -413,6 +414,26 @@ class WorkflowDefinitionLoaderTest {
         assertThatThrownBy(() -> loader.load(bad)).hasMessageContaining("'Bad Name' must be lower-case");
 
         assertThat(loader.load(good)).extracting(StageConfig::name).containsExactly("dataset", "complete");
+    }
+
+    @Test
+    void aClientCertificateIsJudgedByTheBundlesClockNotTheMachines() throws IOException {
+        Path keystore = dir.resolve("client.p12");
+        Keytool.keyPair(keystore, "client", "CN=annoflow", "cs-0123456789"); // valid for two days from now
+        String yaml = """
+                workflows:
+                  - name: w
+                    stages:
+                      - { name: hook, type: webhook, url: 'https://x.org', on_failure: next,
+                          client_certificate: { keystore: '%s', password: '{{secret}}' } }
+                      - { name: next, type: complete }
+                """.formatted(keystore);
+        Path file = Files.writeString(dir.resolve("mtls.yaml"), yaml);
+        assertThat(new WorkflowDefinitionLoader(this::resolve, LIMITS, CLOCK).load(file)).hasSize(2);
+
+        Clock aWeekLater = Clock.offset(CLOCK, Duration.ofDays(7));
+        assertThatThrownBy(() -> new WorkflowDefinitionLoader(this::resolve, LIMITS, aWeekLater).load(file))
+                .hasMessageContaining("field 'keystore'").hasMessageContaining("holds a certificate that expired on");
     }
 
     @Test
