@@ -173,9 +173,17 @@ public final class Benchmark {
                 }
             }
             double annotatedRate = throughput(jdbc, annotated, annotationsHook, annotationsNext, false);
+            double[] failingCpuBefore = measurement.cpuSnapshot();
+            boolean failingProfiled = counted && postgres && measurement.startStatementProfile(jdbc);
             double failingRate = throughput(jdbc, plain, hook, next, true);
             long requests = processes.receiverRequests();
+            if (failingProfiled) {
+                measurement.writeStatementProfile(jdbc, "failing-run" + round, plain.size());
+            }
             if (counted) {
+                // per file, as the all-200 run: the extra attempts show as the extra CPU per file
+                measurement.recordCpu(database + " bundle, 20 % failing", failingCpuBefore, measurement.cpuSnapshot(),
+                        plain.size());
                 annotatedRates.add(annotatedRate);
                 failingRates.add(failingRate);
                 failingRequests.add(requests);
@@ -279,12 +287,15 @@ public final class Benchmark {
             report.line("| with " + RETRY_WAITING + " files waiting for a retry: bundle RSS now (VmRSS), MB | " + retrying[3] + " | | |");
         }
         report.line("");
-        report.line("CPU seconds per 1,000 deliveries, median of the runs (the benchmark JVM runs the baseline and polls the"
-             + " database for progress; on HSQLDB it also hosts the database server, whose threads are counted apart):");
+        report.line("CPU seconds per 1,000 files delivered, median of the runs (the benchmark JVM runs the baseline and polls"
+             + " the database for progress; on HSQLDB it also hosts the database server, whose threads are counted apart);"
+             + " cores busy is the total times the run's median rate (2 would be both cores all the time):");
         report.line("");
-        report.line("| run | bundle JVM | benchmark JVM | receiver | PostgreSQL server | HSQLDB server | total |");
-        report.line("|---|---|---|---|---|---|---|");
-        for (String who : List.of(database + " bundle", database + " baseline")) {
+        report.line("| run | bundle JVM | benchmark JVM | receiver | PostgreSQL server | HSQLDB server | total | cores busy |");
+        report.line("|---|---|---|---|---|---|---|---|");
+        Map<String, List<Double>> ratesOf = Map.of(database + " bundle", bundleRates, database + " baseline", baselineRates,
+                database + " bundle, 20 % failing", failingRates);
+        for (String who : List.of(database + " bundle", database + " bundle, 20 % failing", database + " baseline")) {
             List<double[]> samples = measurement.cpu.getOrDefault(who, List.of());
             if (samples.isEmpty()) {
                 continue;
@@ -294,8 +305,9 @@ public final class Benchmark {
                 final int column = i;
                 m[i] = Report.median(samples.stream().map(a -> a[column]).toList());
             }
-            report.line(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |", who, m[0], m[1], m[2], m[3],
-                    m[4], m[0] + m[1] + m[2] + m[3] + m[4]));
+            double total = m[0] + m[1] + m[2] + m[3] + m[4];
+            report.line(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |", who, m[0], m[1], m[2],
+                    m[3], m[4], total, total * Report.median(ratesOf.get(who)) / 1000));
         }
         if (postgres) {
             report.line("");
@@ -430,6 +442,8 @@ public final class Benchmark {
             // the same progress check as the baseline's, so both pay for it alike
             Thread.sleep(PROGRESS_CHECK_MILLIS);
         }
+        System.out.println("window " + (failFirst ? "20 % failing" : files.size() + " files") + ": " + startedAt + " "
+                           + Instant.now());
         return files.size() / Measurement.secondsUntilLastMove(jdbc, startedAt, next);
     }
 
