@@ -44,6 +44,7 @@ public record BundleSettings(
         String instanceId,
         String userAgent,
         boolean notificationsEnabled,
+        boolean tracingEnabled,
         String ssrfAllow,
         String trustStore,
         String trustStorePassword,
@@ -100,6 +101,7 @@ public record BundleSettings(
                 r.optional("instance-id").orElseGet(BundleSettings::defaultInstanceId),
                 "webhook-stage/" + version(),
                 r.bool("notifications.enabled"),
+                r.bool("tracing.enabled"),
                 r.text("ssrf.allow"),
                 r.text("tls.trust-store"),
                 r.text("tls.trust-store-password"),
@@ -114,7 +116,8 @@ public record BundleSettings(
                         r.duration("circuit.probe-interval")),
                 new RetentionSettings(r.duration("retention.keep"),
                         r.duration("retention.interval"),
-                        r.integer("retention.batch-size", 1, 100_000)),
+                        r.integer("retention.batch-size", 1, 100_000),
+                        r.durationOrOff("retention.complete-files-after")),
                 new ApiLimits(r.integer("api.max-request-bytes", 1000, 100_000_000),
                         r.integer("api.max-files-per-request", 1, 100_000),
                         r.integer("api.max-ids-per-request", 1, 100_000),
@@ -269,6 +272,18 @@ public record BundleSettings(
                 problems.add(PREFIX + key + "=" + raw + ": not a duration; write e.g. 500ms, 10s or 2m");
                 return Duration.ZERO;
             }
+        }
+
+        /** A duration, or null for {@code off}. */
+        Duration durationOrOff(String key) {
+            if (optional(key).filter(raw -> raw.equalsIgnoreCase("off")).isPresent()) {
+                return null;
+            }
+            Duration value = duration(key);
+            if (value.isZero() && optional(key).isPresent()) {
+                problems.set(problems.size() - 1, problems.get(problems.size() - 1) + ", or off");
+            }
+            return value;
         }
 
         void check(BundleSettings s) {

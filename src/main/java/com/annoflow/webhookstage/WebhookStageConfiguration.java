@@ -22,6 +22,7 @@ import com.annoflow.webhookstage.delivery.Preview;
 import com.annoflow.webhookstage.delivery.Redaction;
 import com.annoflow.webhookstage.delivery.RetryPolicy;
 import com.annoflow.webhookstage.delivery.Visits;
+import com.annoflow.webhookstage.console.ConsoleRoutes;
 import com.annoflow.webhookstage.demo.DemoRoutes;
 import com.annoflow.webhookstage.endpointhealth.EndpointHealthRoutes;
 import com.annoflow.webhookstage.endpointhealth.StageCircuits;
@@ -36,6 +37,8 @@ import com.annoflow.webhookstage.payload.PayloadBuilder;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.Assignments;
 import com.annoflow.webhookstage.queue.FileHistory;
+import com.annoflow.webhookstage.queue.FileRemoval;
+import com.annoflow.webhookstage.queue.StageOverview;
 import com.annoflow.webhookstage.queue.camel.LeaseRecoveryRoutes;
 import com.annoflow.webhookstage.queue.camel.LeaseRelease;
 import com.annoflow.webhookstage.queue.camel.QueueNotifications;
@@ -45,6 +48,7 @@ import com.annoflow.webhookstage.retention.RetentionRoutes;
 import com.annoflow.webhookstage.storage.ClusteredJobs;
 import com.annoflow.webhookstage.storage.DatabaseHealthCheck;
 import com.annoflow.webhookstage.storage.Storage;
+import com.annoflow.webhookstage.tracing.Tracing;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
 import com.annoflow.webhookstage.workflow.WorkflowDefinitionException;
@@ -212,7 +216,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         Redaction redaction = new Redaction(tokens::current);
         Attempts attempts = new Attempts(queue, deliveryLog, clock, settings.userAgent(),
                 settings.responseExcerptChars(), settings.retryAfterCap(), settings.maxPayloadBytes(), metrics, circuits,
-                redaction, outbound);
+                redaction, outbound, Tracing.of(context, settings.tracingEnabled()));
         registry.bind("attempts", attempts);
         registry.bind("oauth2", new OAuth2Steps(tokens));
         // services stop in reverse order: gathered parks are written, then the leases still held are given back, then
@@ -235,15 +239,17 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         Ping ping = new Ping(context, attempts, payloads, json, redaction);
         context.addRoutes(new EndpointHealthRoutes(circuits,
                 stage -> "DELIVERED".equals(ping.send(stage).get("outcome")), settings.endpointHealth().probeInterval()));
-        context.addRoutes(new RetentionRoutes(clock, settings.retention(), meters));
+        FileRemoval removal = new FileRemoval(storage);
+        context.addRoutes(new RetentionRoutes(clock, settings.retention(), meters, removal));
         ApiKeys keys = new ApiKeys(storage, clock);
         keys.ensureAdminKey(settings.adminKey());
         ApiLimits limits = settings.apiLimits();
-        context.addRoutes(new ApiRoutes(new FilesApi(files, assignments, history, workflows, deliveryLog, limits),
+        context.addRoutes(new ApiRoutes(new FilesApi(files, assignments, history, workflows, deliveryLog, removal, limits),
                 new KeysApi(keys),
                 new StagesApi(files, assignments, history, deliveryLog, ping, new Preview(context, payloads, attempts),
-                        circuits, clock, workflows, limits),
+                        circuits, new StageOverview(storage, clock), clock, workflows, limits),
                 new WorkflowsApi(workflows, circuits), keys, limits, json));
+        context.addRoutes(new ConsoleRoutes());
         guardTheHttpServer(context, settings);
         if (settings.demoEnabled()) {
             context.addRoutes(new DemoRoutes(files, assignments, workflows, json, settings.demoFiles()));

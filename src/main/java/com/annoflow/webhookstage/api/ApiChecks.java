@@ -27,6 +27,13 @@ final class ApiChecks {
         this.limits = limits;
     }
 
+    /** The roles that operate stages and files: everyone but a worker. */
+    static final Role[] OPERATORS = { Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER };
+
+    static boolean mayOperate(Caller caller) {
+        return List.of(OPERATORS).contains(caller.role());
+    }
+
     static void requireRole(Caller caller, String what, Role... allowed) {
         if (!List.of(allowed).contains(caller.role())) {
             throw new ApiException(403, "role: a " + caller.role().name().toLowerCase() + " key may not " + what
@@ -115,6 +122,22 @@ final class ApiChecks {
             return null;
         }
         return value.asText();
+    }
+
+    /** A whole-number query parameter between {@code min} and {@code max}; {@code fallback} when absent. */
+    static int wholeNumber(String raw, String field, int min, int max, int fallback) {
+        if (raw == null || raw.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(raw);
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new ApiException(400, field + ": '" + ApiText.shown(raw) + "' must be a whole number from " + min + " to " + max);
     }
 
     static ApiException notFound(String itemId) {

@@ -14,6 +14,7 @@ import com.annoflow.webhookstage.files.RegisteredFile;
 import com.annoflow.webhookstage.queue.AssignmentRefused;
 import com.annoflow.webhookstage.queue.Assignments;
 import com.annoflow.webhookstage.queue.FileHistory;
+import com.annoflow.webhookstage.queue.FileRemoval;
 import com.annoflow.webhookstage.queue.FileStatus;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.StageType;
@@ -32,22 +33,24 @@ public final class FilesApi {
     private final FileHistory history;
     private final WorkflowCatalog workflows;
     private final DeliveryLog deliveries;
+    private final FileRemoval removal;
     private final ApiLimits limits;
     private final ApiChecks checks;
 
     public FilesApi(FileCatalog files, Assignments assignments, FileHistory history, WorkflowCatalog workflows,
-            DeliveryLog deliveries, ApiLimits limits) {
+            DeliveryLog deliveries, FileRemoval removal, ApiLimits limits) {
         this.files = files;
         this.assignments = assignments;
         this.history = history;
         this.workflows = workflows;
         this.deliveries = deliveries;
+        this.removal = removal;
         this.limits = limits;
         this.checks = new ApiChecks(workflows, limits);
     }
 
     public Map<String, Object> register(JsonNode body, Caller caller) {
-        ApiChecks.requireRole(caller, "register files", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
+        ApiChecks.requireRole(caller, "register files", ApiChecks.OPERATORS);
         List<RegisteredFile> registrations = new RegistrationReader(limits).read(body);
         List<String> ids = registrations.stream().map(f -> f.item().sourceInfo().itemId()).toList();
         List<String> taken = files.existing(ids);
@@ -113,6 +116,29 @@ public final class FilesApi {
         return history.status(itemId).orElseThrow(() -> ApiChecks.notFound(itemId));
     }
 
+    /**
+     * Removes a file with its annotations, delivery attempts and history (annotator e-mails are personal data); refused
+     * while a visit is sending it.
+     */
+    public Map<String, Object> delete(String itemId, Caller caller) {
+        ApiChecks.requireRole(caller, "delete files", Role.ADMIN);
+        ApiChecks.requireItemId("item_id", itemId);
+        FileRemoval.Removed removed = removal.remove(itemId);
+        switch (removed.outcome()) {
+            case NOT_FOUND -> throw ApiChecks.notFound(itemId);
+            case SENDING -> throw new ApiException(409, "file " + itemId + ": a visit is sending it now; delete it once the"
+                                                        + " attempt has ended (GET /api/files/" + itemId + " shows its status)");
+            default -> {
+                Map<String, Object> answer = new LinkedHashMap<>();
+                answer.put("deleted", itemId);
+                answer.put("annotations", removed.annotations());
+                answer.put("attempts", removed.attempts());
+                answer.put("transitions", removed.transitions());
+                return answer;
+            }
+        }
+    }
+
     public Object deliveries(String itemId, Caller caller) {
         ApiChecks.requireItemId("item_id", itemId);
         if (!files.exists(itemId)) {
@@ -126,7 +152,7 @@ public final class FilesApi {
      * file whose latest visit of the stage failed since a time.
      */
     public Map<String, Object> redeliver(JsonNode request, Caller caller) {
-        ApiChecks.requireRole(caller, "redeliver files", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
+        ApiChecks.requireRole(caller, "redeliver files", ApiChecks.OPERATORS);
         List<String> problems = new ArrayList<>();
         String workflow = ApiChecks.text(request, "workflow", problems);
         String stageName = ApiChecks.text(request, "stage", problems);
@@ -168,7 +194,7 @@ public final class FilesApi {
      * attempt it makes counts against its budget as any other).
      */
     public Object retryFileNow(String itemId, Caller caller) {
-        ApiChecks.requireRole(caller, "retry a file now", Role.ADMIN, Role.USER, Role.WORKFORCE_MANAGER);
+        ApiChecks.requireRole(caller, "retry a file now", ApiChecks.OPERATORS);
         ApiChecks.requireItemId("item_id", itemId);
         FileStatus status = history.status(itemId).orElseThrow(() -> ApiChecks.notFound(itemId));
         if (!"WAITING".equals(status.status())) {

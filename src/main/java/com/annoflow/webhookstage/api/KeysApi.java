@@ -49,6 +49,29 @@ public final class KeysApi {
         return answer;
     }
 
+    /**
+     * Who the caller is: the key's name and role, and what that role may do (the console offers only that). Any key may
+     * ask.
+     */
+    public Object whoAmI(Caller caller) {
+        boolean operator = ApiChecks.mayOperate(caller);
+        boolean admin = caller.role() == Role.ADMIN;
+        Map<String, Object> may = new LinkedHashMap<>();
+        may.put("read", true);
+        may.put("register_and_assign", operator);
+        may.put("redeliver", operator);
+        may.put("retry_now", operator);
+        may.put("pause_and_resume", operator);
+        may.put("ping", operator);
+        may.put("delete_files", admin);
+        may.put("manage_keys", admin);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("name", caller.name());
+        answer.put("role", caller.role().name().toLowerCase());
+        answer.put("may", may);
+        return answer;
+    }
+
     public Object keys(Caller caller) {
         ApiChecks.requireRole(caller, "manage API keys", Role.ADMIN);
         return Map.of("keys", keys.list());

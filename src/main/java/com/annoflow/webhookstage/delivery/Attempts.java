@@ -26,6 +26,7 @@ import com.annoflow.webhookstage.payload.PayloadTooLargeException;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.LeaseLostException;
 import com.annoflow.webhookstage.queue.Visit;
+import com.annoflow.webhookstage.tracing.VisitTracing;
 import com.annoflow.webhookstage.signing.WebhookSigner;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.TargetUrls;
@@ -55,12 +56,14 @@ public final class Attempts {
     private final StageCircuits circuits;
     private final Redaction redaction;
     private final OutboundHttp outbound;
+    private final VisitTracing tracing;
     private final Map<Long, WebhookSigner> signers = new ConcurrentHashMap<>();
 
     public Attempts(AssignmentQueue queue, DeliveryLog log, Clock clock, String userAgent, int excerptChars,
             Duration retryAfterCap, int maxPayloadBytes, WebhookMetrics metrics, StageCircuits circuits, Redaction redaction,
-            OutboundHttp outbound) {
+            OutboundHttp outbound, VisitTracing tracing) {
         this.outbound = outbound;
+        this.tracing = tracing;
         this.circuits = circuits;
         this.redaction = redaction;
         this.queue = queue;
@@ -105,9 +108,15 @@ public final class Attempts {
         }
         delivery.attemptsMade(made + 1);
         aimAt(exchange, stage);
+        VisitTracing.AttemptSpan span = tracing.startAttempt(visit, stage, made + 1);
+        delivery.attemptSpan(span);
         delivery.attemptStarted(System.nanoTime());
 
         prepareRequest(request, stage, visit.deliveryId(), body);
+        if (stage.traceparent() && span.traceparent() != null) {
+            // the stage asked for it: the receiver's own spans can join the visit's trace
+            request.setHeader("traceparent", span.traceparent());
+        }
     }
 
     /** What the routes that send ({@code webhook-post}, {@code webhook-send-to-endpoint}) need to know of the stage. */
@@ -175,6 +184,7 @@ public final class Attempts {
             delivery.attemptRow(log.pending(stage.id(), logged));
             metrics.attempt(stage, outcome.name(), durationMs);
             circuits.attempted(stage, outcome.signal(), durationMs);
+            delivery.attemptSpan().end(outcome.name(), null);
             LOG.info("file {} stage {} delivery {} attempt {}/{}: {} after {} ms", visit.itemId(), stage.qualifiedName(),
                     visit.deliveryId(), attempt, stage.attemptBudget(), error, durationMs);
             throw new DeliveryFailedException(error, blocked == null);
@@ -188,6 +198,7 @@ public final class Attempts {
             delivery.attemptRow(log.pending(stage.id(), logged));
             metrics.attempt(stage, AttemptOutcome.DELIVERED.name(), durationMs);
             circuits.attempted(stage, AttemptOutcome.DELIVERED.signal(), durationMs);
+            delivery.attemptSpan().end(AttemptOutcome.DELIVERED.name(), null);
             LOG.info("file {} stage {} delivery {} attempt {}/{}: taken by {} in {} ms", visit.itemId(), stage.qualifiedName(),
                     visit.deliveryId(), attempt, stage.attemptBudget(), TargetUrls.masked(stage.url()), durationMs);
             return;
@@ -208,6 +219,7 @@ public final class Attempts {
         delivery.attemptRow(log.pending(stage.id(), logged));
         metrics.attempt(stage, outcome.name(), durationMs);
         circuits.attempted(stage, outcome.signal(), durationMs);
+        delivery.attemptSpan().end(outcome.name(), status);
         LOG.info("file {} stage {} delivery {} attempt {}/{}: HTTP {} in {} ms", visit.itemId(), stage.qualifiedName(),
                 visit.deliveryId(), attempt, stage.attemptBudget(), status, durationMs);
         if (outcome == AttemptOutcome.DELIVERED) {

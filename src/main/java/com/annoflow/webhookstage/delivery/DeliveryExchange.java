@@ -3,6 +3,7 @@ package com.annoflow.webhookstage.delivery;
 import java.time.Duration;
 
 import com.annoflow.webhookstage.queue.Visit;
+import com.annoflow.webhookstage.tracing.VisitTracing;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import org.apache.camel.Exchange;
 
@@ -32,6 +33,7 @@ public final class DeliveryExchange {
     private static final String STARTED = "attemptStartedNanos";
     private static final String UNANSWERED = "attemptUnanswered";
     private static final String TOKEN_SENT = "oauth2TokenSent";
+    private static final String ATTEMPT_SPAN = "attemptSpan";
 
     private final Exchange exchange;
 
@@ -178,5 +180,15 @@ public final class DeliveryExchange {
     /** Tells the claim's scheduler whether to poll again at once (the claim filled its room, so more may be due). */
     public void claimFilledItsRoom(boolean filled) {
         exchange.setProperty(Exchange.SCHEDULER_POLLED_MESSAGES, filled);
+    }
+
+    /** The attempt's span ({@link VisitTracing.AttemptSpan#NONE} when tracing is off or no attempt started). */
+    public VisitTracing.AttemptSpan attemptSpan() {
+        VisitTracing.AttemptSpan span = exchange.getProperty(ATTEMPT_SPAN, VisitTracing.AttemptSpan.class);
+        return span == null ? VisitTracing.AttemptSpan.NONE : span;
+    }
+
+    public void attemptSpan(VisitTracing.AttemptSpan span) {
+        exchange.setProperty(ATTEMPT_SPAN, span);
     }
 }

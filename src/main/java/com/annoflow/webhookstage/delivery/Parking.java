@@ -35,7 +35,7 @@ public final class Parking extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger("webhook.delivery");
 
     private record Gathered(Visit visit, StageConfig stage, int attempt, Instant due, Duration waited, boolean asked,
-            DeliveryLog.PendingRow attemptRow) {
+            DeliveryLog.PendingRow attemptRow, String traceContext) {
     }
 
     private final AssignmentQueue queue;
@@ -56,13 +56,14 @@ public final class Parking extends ServiceSupport {
      * is written with the park.
      *
      * @param asked whether the wait is the receiver's Retry-After
+     * @param traceContext the visit's trace context to keep for its next attempt (null when tracing is off)
      */
     public void park(Visit visit, StageConfig stage, int attempt, Instant due, Duration wait, boolean asked,
-            DeliveryLog.PendingRow attemptRow) {
+            DeliveryLog.PendingRow attemptRow, String traceContext) {
         boolean now = false;
         synchronized (lock) {
             ScheduledExecutorService thread = writer;
-            gathered.add(new Gathered(visit, stage, attempt, due, wait, asked, attemptRow));
+            gathered.add(new Gathered(visit, stage, attempt, due, wait, asked, attemptRow, traceContext));
             if (thread == null) {
                 now = true;
             } else if (gathered.size() == MOST_PER_GROUP) {
@@ -94,7 +95,7 @@ public final class Parking extends ServiceSupport {
         List<DeliveryLog.PendingRow> rows = group.stream().map(Gathered::attemptRow).filter(Objects::nonNull).toList();
         boolean[] parked;
         try {
-            parked = queue.parkAll(group.stream().map(park -> new AssignmentQueue.Park(park.visit(), park.due())).toList(),
+            parked = queue.parkAll(group.stream().map(park -> new AssignmentQueue.Park(park.visit(), park.due(), park.traceContext())).toList(),
                     () -> log.recordAll(rows));
         } catch (RuntimeException e) {
             LOG.warn("{} file(s) could not wait for their retry ({}): each goes back to the queue when its lease expires,"

@@ -35,7 +35,7 @@ public final class Preview {
 
     /** The request for {@code itemId} in {@code stage} under {@code deliveryId}; a payload that cannot be built throws. */
     public Request of(StageConfig stage, String itemId, String deliveryId) {
-        byte[] body = payloads.body(new Visit(itemId, stage.id(), deliveryId, 0, null), stage);
+        byte[] body = payloads.body(new Visit(itemId, stage.id(), deliveryId, 0, null, null), stage);
         Message request = new DefaultExchange(context).getMessage();
         attempts.prepareRequest(request, stage, deliveryId, body);
         Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);

@@ -57,7 +57,7 @@ public final class RetryPolicy {
         Duration wait = retryAfter != null ? retryAfter : jittered(stage.waitBeforeRetry(made));
         // the attempt's row goes with the park
         parking.park(delivery.visit(), stage, made, clock.instant().plus(wait), wait, retryAfter != null,
-                delivery.takeAttemptRow());
+                delivery.takeAttemptRow(), delivery.attemptSpan().visitContext());
     }
 
     /** {@code wait} spread uniformly over ±20 %. */

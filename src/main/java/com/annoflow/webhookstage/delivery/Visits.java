@@ -77,6 +77,8 @@ public final class Visits {
             return;
         }
         Exception cause = delivery.caught();
+        // an attempt that started and did not reach its record (the bundle stopping, the database gone)
+        delivery.attemptSpan().end("INTERRUPTED", null);
         if (cause instanceof StagePausedException) {
             LOG.info("file {}: {}", visit.itemId(), cause.getMessage());
             queue.release(visit);

@@ -348,7 +348,7 @@ public final class AssignmentQueue {
         Instant now = clock.instant();
         boolean moved = Boolean.TRUE.equals(storage.transactions().execute(tx -> {
             int updated = storage.jdbc().update(
-                    "UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL, lease_owner = NULL,"
+                    "UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL, trace_context = NULL, lease_owner = NULL,"
                                                 + " lease_expires_at = NULL, assigned_at = ?, due_at = ?, updated_at = ?"
                                                 + " WHERE " + HELD,
                     target.id(), StageEntry.status(target), Storage.utc(now), StageEntry.due(target, now), Storage.utc(now), visit.itemId(),
@@ -396,7 +396,8 @@ public final class AssignmentQueue {
     }
 
     /** A file whose attempt failed and that waits in the database until {@code due} for its next one. */
-    public record Park(Visit visit, Instant due) {
+    /** A file that waits for its next attempt until {@code due}; {@code traceContext} (or null) is kept for it. */
+    public record Park(Visit visit, Instant due, String traceContext) {
     }
 
     /**
@@ -410,11 +411,12 @@ public final class AssignmentQueue {
         parks.forEach(park -> forget(park.visit()));
         Instant now = clock.instant();
         List<Object[]> rows = parks.stream().map(park -> new Object[] {
-                Storage.utc(park.due()), Storage.utc(now), park.visit().itemId(), park.visit().leaseOwner() }).toList();
+                Storage.utc(park.due()), Storage.utc(now), park.traceContext(), park.visit().itemId(),
+                park.visit().leaseOwner() }).toList();
         int[] counts = storage.transactions().execute(tx -> {
             int[] updated = storage.jdbc().batchUpdate("UPDATE assignment SET status = 'WAITING', due_at = ?,"
-                                                       + " lease_owner = NULL, lease_expires_at = NULL, updated_at = ?"
-                                                       + " WHERE " + HELD, rows);
+                                                       + " lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,"
+                                                       + " trace_context = ? WHERE " + HELD, rows);
             // the attempts happened, whether or not this instance still held each file
             if (alsoWrite != null) {
                 alsoWrite.run();

@@ -59,7 +59,7 @@ public final class Assignments {
                                           + " updated_at) VALUES (?, ?, ?, 0, ?, ?, ?)",
                             itemId, target.id(), StageEntry.status(target), Storage.utc(now), StageEntry.due(target, now), Storage.utc(now));
                 } else {
-                    storage.jdbc().update("UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL,"
+                    storage.jdbc().update("UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL, trace_context = NULL,"
                                           + " lease_owner = NULL, lease_expires_at = NULL, assigned_at = ?, due_at = ?,"
                                           + " updated_at = ? WHERE item_id = ?",
                             target.id(), StageEntry.status(target), Storage.utc(now), StageEntry.due(target, now), Storage.utc(now), itemId);

@@ -76,11 +76,11 @@ public final class PortableClaims implements ClaimStatements {
 
     private List<Visit> visitsOf(Collection<String> itemIds) {
         return new NamedParameterJdbcTemplate(storage.jdbc()).query(
-                "SELECT item_id, stage_id, delivery_id, attempts - 1 AS attempts FROM assignment"
+                "SELECT item_id, stage_id, delivery_id, attempts - 1 AS attempts, trace_context FROM assignment"
                 + " WHERE lease_owner = :owner AND status = 'SENDING' AND item_id IN (:ids) ORDER BY due_at, item_id",
                 new MapSqlParameterSource("owner", instanceId).addValue("ids", itemIds),
                 (rs, n) -> new Visit(rs.getString("item_id"), rs.getLong("stage_id"), rs.getString("delivery_id"),
-                        rs.getInt("attempts"), instanceId));
+                        rs.getInt("attempts"), instanceId, rs.getString("trace_context")));
     }
 
     private static String newDeliveryId() {

@@ -19,7 +19,7 @@ public final class PostgresClaims implements ClaimStatements {
             + " WHERE item_id = ANY(ARRAY(SELECT item_id FROM assignment WHERE stage_id = ?"
             + " AND status IN ('QUEUED', 'WAITING') AND due_at <= ?"
             + " ORDER BY due_at, item_id LIMIT ? FOR UPDATE SKIP LOCKED))"
-            + " RETURNING item_id, stage_id, delivery_id, attempts - 1 AS attempts";
+            + " RETURNING item_id, stage_id, delivery_id, attempts - 1 AS attempts, trace_context";
 
     private final Storage storage;
     private final String instanceId;
@@ -40,7 +40,7 @@ public final class PostgresClaims implements ClaimStatements {
     public List<Visit> claim(StageConfig stage, int limit, Instant now) {
         return storage.jdbc().query(CLAIM_DUE_FILES,
                 (rs, n) -> new Visit(rs.getString("item_id"), rs.getLong("stage_id"), rs.getString("delivery_id"),
-                        rs.getInt("attempts"), instanceId),
+                        rs.getInt("attempts"), instanceId, rs.getString("trace_context")),
                 instanceId, Storage.utc(now.plus(leaseDuration)), Storage.utc(now), stage.id(), Storage.utc(now), limit);
     }
 }

@@ -2,6 +2,7 @@ package com.annoflow.webhookstage.retention;
 
 import java.time.Clock;
 
+import com.annoflow.webhookstage.queue.FileRemoval;
 import com.annoflow.webhookstage.storage.Storage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,11 +28,13 @@ public final class RetentionRoutes extends RouteBuilder {
     private final Clock clock;
     private final RetentionSettings settings;
     private final MeterRegistry meters;
+    private final FileRemoval removal;
 
-    public RetentionRoutes(Clock clock, RetentionSettings settings, MeterRegistry meters) {
+    public RetentionRoutes(Clock clock, RetentionSettings settings, MeterRegistry meters, FileRemoval removal) {
         this.clock = clock;
         this.settings = settings;
         this.meters = meters;
+        this.removal = removal;
     }
 
     @Override
@@ -61,19 +64,42 @@ public final class RetentionRoutes extends RouteBuilder {
                         + DATA_SOURCE)
                     .process(exchange -> addDeleted(exchange, "transitions"))
                 .end()
+                .setVariable("files", constant(0))
+                .loopDoWhile(this::moreCompleteFilesToRemove)
+                    // files that sat in a complete stage longer than webhook.retention.complete-files-after, with their
+                    // annotations, attempts and history; a batch per transaction
+                    .process(exchange -> {
+                        int removed = removal.removeCompleteBefore(
+                                clock.instant().minus(settings.completeFilesAfter()), completeFilesPerBatch());
+                        exchange.setVariable("lastFiles", removed);
+                        exchange.setVariable("files", exchange.getVariable("files", Integer.class) + removed);
+                    })
+                .end()
                 .process(exchange -> {
                     count("delivery_attempt", exchange.getVariable("attempts", Integer.class));
                     count("stage_transition", exchange.getVariable("transitions", Integer.class));
+                    count("file", exchange.getVariable("files", Integer.class));
                 })
-                .filter(simple("${variable.attempts} > 0 || ${variable.transitions} > 0"))
+                .filter(simple("${variable.attempts} > 0 || ${variable.transitions} > 0 || ${variable.files} > 0"))
                     .log(LoggingLevel.INFO, "webhook.retention", "retention purged rows older than " + settings.keep()
                                                                  + ": ${variable.attempts} delivery attempt(s),"
-                                                                 + " ${variable.transitions} transition(s)");
+                                                                 + " ${variable.transitions} transition(s); files removed"
+                                                                 + " from complete stages: ${variable.files}");
     }
 
     /** Before the first batch of a table (no count yet) and while the last one was full. */
     private Predicate batchWasFull() {
         return simple("${header." + UPDATE_COUNT + "} == null || ${header." + UPDATE_COUNT + "} == " + settings.batchSize());
+    }
+
+    /** Before the first batch of complete files (when they are removed at all) and while the last one was full. */
+    private boolean moreCompleteFilesToRemove(Exchange exchange) {
+        Integer last = exchange.getVariable("lastFiles", Integer.class);
+        return settings.removesCompleteFiles() && (last == null || last == completeFilesPerBatch());
+    }
+
+    private int completeFilesPerBatch() {
+        return Math.min(settings.batchSize(), FileRemoval.MOST_PER_BATCH);
     }
 
     /** The ids of the oldest rows of a table older than the cutoff, one batch of them. */

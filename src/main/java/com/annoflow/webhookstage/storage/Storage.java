@@ -155,6 +155,12 @@ public final class Storage extends ServiceSupport {
         return transactions;
     }
 
+    /** SQL for the whole minutes since 1970 of a TIMESTAMP WITH TIME ZONE column, as a BIGINT, in this database's words. */
+    public String epochMinute(String column) {
+        return isPostgres() ? "CAST(FLOOR(EXTRACT(EPOCH FROM " + column + ") / 60) AS BIGINT)"
+                : "CAST(FLOOR(UNIX_TIMESTAMP(" + column + ") / 60) AS BIGINT)";
+    }
+
     public boolean isPostgres() {
         return postgres;
     }

@@ -30,12 +30,13 @@ public record StageConfig(
         Map<String, String> headers,
         List<String> nextFromResponse,
         OAuth2Client oauth2,
-        ClientCertificate clientCertificate) {
+        ClientCertificate clientCertificate,
+        boolean traceparent) {
 
     public StageConfig withId(long newId) {
         return new StageConfig(newId, workflow, name, type, position, url, authorization, includeAnnotations,
                 retrySchedule, timeout, next, onSuccess, onFailure, signingSecrets, maxConcurrency, maxPerSecond, payload,
-                headers, nextFromResponse, oauth2, clientCertificate);
+                headers, nextFromResponse, oauth2, clientCertificate, traceparent);
     }
 
     /** Whether requests carry a bearer token from the stage's OAuth2 token endpoint ({@code oauth2}). */

@@ -40,7 +40,8 @@ public final class WorkflowDefinitionLoader {
     private static final Set<String> COMMON_FIELDS = Set.of("name", "type", "next");
     private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "authorization", "include_annotations", "retries",
             "retry_schedule", "timeout", "on_success", "on_failure", "signing_secret", "previous_signing_secret",
-            "max_concurrency", "max_per_second", "payload", "headers", "next_from_response", "oauth2", "client_certificate");
+            "max_concurrency", "max_per_second", "payload", "headers", "next_from_response", "oauth2", "client_certificate",
+            "traceparent");
     private static final Set<String> OAUTH2_FIELDS = Set.of("token_url", "client_id", "client_secret", "scope",
             "client_authentication");
     private static final Set<String> CLIENT_CERTIFICATE_FIELDS = Set.of("keystore", "password");
@@ -206,7 +207,7 @@ public final class WorkflowDefinitionLoader {
             } else {
                 unknownFields(stage, COMMON_FIELDS, stageWhere, " (only webhook stages take " + WEBHOOK_FIELDS + ")");
                 result.add(new StageConfig(0, workflow, name, type, i, null, null, false, List.of(), null, next.get(name),
-                        null, null, List.of(), 0, 0, PayloadShape.DARWIN_V2, Map.of(), List.of(), null, null));
+                        null, null, List.of(), 0, 0, PayloadShape.DARWIN_V2, Map.of(), List.of(), null, null, false));
             }
         }
         refuseWebhookCycles(where, result);
@@ -345,7 +346,7 @@ public final class WorkflowDefinitionLoader {
         }
         return new StageConfig(0, workflow, name, StageType.WEBHOOK, position, url, authorization, includeAnnotations,
                 schedule, timeout, next.get(name), onSuccess, onFailure, List.copyOf(secrets), maxConcurrency, maxPerSecond,
-                payload, headers, nextFromResponse, oauth2, clientCertificate);
+                payload, headers, nextFromResponse, oauth2, clientCertificate, bool(stage, "traceparent", where));
     }
 
     /**

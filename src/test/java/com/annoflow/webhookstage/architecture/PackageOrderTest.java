@@ -23,9 +23,9 @@ class PackageOrderTest {
 
     /** Top to bottom. */
     static final List<List<String>> LEVELS = List.of(
-            List.of("api", "demo"),
+            List.of("api", "console", "demo"),
             List.of("delivery"),
-            List.of("payload", "endpointhealth", "retention", "outbound"),
+            List.of("payload", "endpointhealth", "retention", "outbound", "tracing"),
             List.of("queue"),
             List.of("metrics", "files"),
             List.of("workflow", "access"),

@@ -60,7 +60,7 @@ class ParkingTest {
                 Long.class);
         stage = new StageConfig(stageId, "flow", "send", StageType.WEBHOOK, 1, URI.create("http://127.0.0.1:9/send"), null,
                 false, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(1), "annotate", "annotate", "annotate", List.of(),
-                FILES, 0, PayloadShape.DARWIN_V2, Map.of(), List.of(), null, null);
+                FILES, 0, PayloadShape.DARWIN_V2, Map.of(), List.of(), null, null, false);
         queue = new AssignmentQueue(storage, new WorkflowCatalog(List.of(stage)), Clock.systemUTC(), "parking-test",
                 Duration.ofMinutes(5), FILES, FILES, FILES, () -> { }, wakeUps::add, Duration.ofSeconds(1));
         log = new DeliveryLog(storage);
@@ -139,6 +139,6 @@ class ParkingTest {
     private void park(Visit visit, Instant due) {
         DeliveryAttempt attempt = new DeliveryAttempt(visit.itemId(), stage.workflow(), stage.name(), visit.deliveryId(), 1,
                 "http://127.0.0.1:9/***", AttemptOutcome.FAILED, 503, 5, "HTTP 503", null, Instant.now());
-        parking.park(visit, stage, 1, due, Duration.between(Instant.now(), due), false, log.pending(stage.id(), attempt));
+        parking.park(visit, stage, 1, due, Duration.between(Instant.now(), due), false, log.pending(stage.id(), attempt), null);
     }
 }

@@ -14,7 +14,7 @@ class RetryAfterTest {
 
     private final Clock clock = Clock.fixed(Instant.parse("2026-11-26T12:00:00Z"), ZoneOffset.UTC);
     private final Attempts attempts = new Attempts(null, null, clock, "test", 0, Duration.ofSeconds(60), 1000, null, null,
-            new Redaction(stage -> java.util.List.of()), null);
+            new Redaction(stage -> java.util.List.of()), null, com.annoflow.webhookstage.tracing.VisitTracing.OFF);
 
     @Test
     void secondsAreTakenAsTheDelay() {

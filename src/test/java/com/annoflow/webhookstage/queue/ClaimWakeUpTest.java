@@ -52,7 +52,7 @@ class ClaimWakeUpTest {
         StageConfig send = new StageConfig(stage, "flow", "send", StageType.WEBHOOK, 1,
                 java.net.URI.create("http://127.0.0.1:9/send"), null, false, List.of(Duration.ofSeconds(1)),
                 Duration.ofSeconds(1), "annotate", "annotate", "annotate", List.of(), 100, 0,
-                com.annoflow.webhookstage.workflow.PayloadShape.DARWIN_V2, java.util.Map.of(), List.of(), null, null);
+                com.annoflow.webhookstage.workflow.PayloadShape.DARWIN_V2, java.util.Map.of(), List.of(), null, null, false);
         queue = new AssignmentQueue(storage, new WorkflowCatalog(List.of(send)), Clock.systemUTC(), "claim-wake-up-test",
                 Duration.ofMinutes(5), 100, 256, 1, wakeUps::incrementAndGet);
     }
@@ -96,7 +96,7 @@ class ClaimWakeUpTest {
         StageConfig two = new StageConfig(stage, "flow", "send", StageType.WEBHOOK, 1,
                 java.net.URI.create("http://127.0.0.1:9/send"), null, false, List.of(Duration.ofSeconds(1)),
                 Duration.ofSeconds(1), "annotate", "annotate", "annotate", List.of(), 2, 0,
-                com.annoflow.webhookstage.workflow.PayloadShape.DARWIN_V2, java.util.Map.of(), List.of(), null, null);
+                com.annoflow.webhookstage.workflow.PayloadShape.DARWIN_V2, java.util.Map.of(), List.of(), null, null, false);
         // a prefetch of 8 (webhook.concurrency 4): only the stage's limit of 2 holds the claim back
         AssignmentQueue limited = new AssignmentQueue(storage, new WorkflowCatalog(List.of(two)), Clock.systemUTC(),
                 "claim-wake-up-test", Duration.ofMinutes(5), 100, 256, 4, wakeUps::incrementAndGet);

@@ -34,6 +34,12 @@ class RetentionTest {
         bundle.post("/api/assignments", TestFiles.assignment("flow", "send", old.get(0), old.get(1), old.get(2), recent));
         await().atMost(Duration.ofSeconds(20)).until(() -> List.of(old.get(0), old.get(1), old.get(2), recent).stream()
                 .allMatch(id -> "flow/annotate ASSIGNED".equals(bundle.stageOf(id))));
+        // a file long in a complete stage: files are removed only with webhook.retention.complete-files-after (off here)
+        String longComplete = TestFiles.newId();
+        bundle.post("/api/files", TestFiles.registration(longComplete));
+        bundle.post("/api/assignments", TestFiles.assignment("flow", "complete", longComplete));
+        bundle.jdbc().update("UPDATE assignment SET assigned_at = ? WHERE item_id = ?", OffsetDateTime.now().minusDays(400),
+                longComplete);
         double purgedBefore = bundle.metric("webhook_retention_purged_total", "table=\"stage_transition\"");
 
         // counted before they age: the job runs every second and may purge them as soon as they are old
@@ -54,6 +60,7 @@ class RetentionTest {
         // the files themselves, where they are, and the mark that they passed the webhook stage stay
         assertThat(old).allMatch(id -> "flow/annotate ASSIGNED".equals(bundle.stageOf(id)));
         assertThat(count("stage_passed", old)).isEqualTo(3);
+        assertThat(bundle.stageOf(longComplete)).isEqualTo("flow/complete ASSIGNED");
         // so a worker may still self-assign them: they passed the webhook stage before annotate, history or not
         String workerKey = com.annoflow.webhookstage.support.PayloadSchema.read(
                 bundle.post("/api/keys", "{\"name\": \"worker-1\", \"role\": \"worker\"}").body()).get("key").asText();

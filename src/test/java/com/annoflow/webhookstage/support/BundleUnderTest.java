@@ -119,6 +119,12 @@ public final class BundleUnderTest implements AutoCloseable, BeforeAllCallback, 
         return this;
     }
 
+    /** {@code bean} in the bundle's registry as {@code name}, before it starts (e.g. an OpenTelemetry to trace into). */
+    public BundleUnderTest withBean(String name, Object bean) {
+        main.bind(name, bean);
+        return this;
+    }
+
     /** The bundle keeps time by {@code clock} (leases, due times, the delivery log), not by the system clock. */
     public BundleUnderTest withClock(Clock clock) {
         main.bind(WebhookStageConfiguration.CLOCK_BEAN, clock);
@@ -217,6 +223,11 @@ public final class BundleUnderTest implements AutoCloseable, BeforeAllCallback, 
     public HttpResponse<String> get(String path, String key) {
         return send(authorized(HttpRequest.newBuilder(URI.create(apiUrl(path))), key).timeout(Duration.ofSeconds(10))
                 .GET().build());
+    }
+
+    public HttpResponse<String> delete(String path, String key) {
+        return send(authorized(HttpRequest.newBuilder(URI.create(apiUrl(path))), key).timeout(Duration.ofSeconds(10))
+                .DELETE().build());
     }
 
     private static HttpRequest.Builder authorized(HttpRequest.Builder request, String key) {

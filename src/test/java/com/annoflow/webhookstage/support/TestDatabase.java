@@ -32,6 +32,12 @@ public record TestDatabase(String url, String user, String password) {
         return isPostgres() ? postgres() : new TestDatabase("jdbc:hsqldb:mem:test-" + UUID.randomUUID(), "SA", "");
     }
 
+    /** A new HSQLDB file database under target/, whatever the run's engine: the embedded default's kind. */
+    public static TestDatabase embeddedFile() {
+        return new TestDatabase("jdbc:hsqldb:file:" + Path.of("target", "db-" + UUID.randomUUID(), "db")
+                                + ";shutdown=true;hsqldb.write_delay=false", "SA", "");
+    }
+
     /** A new database that survives a restart of the bundle (HSQLDB: files under target/). */
     public static TestDatabase durable() {
         return isPostgres() ? postgres()
