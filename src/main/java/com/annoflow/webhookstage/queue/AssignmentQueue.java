@@ -368,6 +368,10 @@ public final class AssignmentQueue {
         if (moved) {
             LOG.info("file {} moved {} -> {} ({}{})", visit.itemId(), from.qualifiedName(), target.name(), reason,
                     detail == null ? "" : ": " + detail);
+            if (target.type().isAutomated()) {
+                // on into another webhook stage (a chain): due there now, so claimed now, not at the next poll
+                roomFreed.run();
+            }
         } else {
             throw new LeaseLostException(visit);
         }

@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Putting files in stages from outside a visit: an assignment (the API, the demo, a redelivery), all or nothing, and an
- * operator's "retry now", which wakes the claim.
+ * operator's "retry now". Both wake this instance's claim when they make files due in a webhook stage, so the files
+ * are claimed at once on HSQLDB as on PostgreSQL (whose notification also reaches the other instances); polling
+ * remains for writers outside the bundle.
  */
 public final class Assignments {
 
@@ -21,13 +23,13 @@ public final class Assignments {
 
     private final Storage storage;
     private final Clock clock;
-    private final Runnable roomFreed;
+    private final Runnable wakeClaim;
 
-    /** @param roomFreed wakes the claim now (files waiting for a retry were made due) */
-    public Assignments(Storage storage, Clock clock, Runnable roomFreed) {
+    /** @param wakeClaim wakes the claim now (files were made due) */
+    public Assignments(Storage storage, Clock clock, Runnable wakeClaim) {
         this.storage = storage;
         this.clock = clock;
-        this.roomFreed = roomFreed;
+        this.wakeClaim = wakeClaim;
     }
 
     /**
@@ -69,6 +71,9 @@ public final class Assignments {
             }
         });
         LOG.info("{} file(s) assigned to {} by {}", itemIds.size(), target.qualifiedName(), assignedBy);
+        if (target.type().isAutomated()) {
+            wakeClaim.run();
+        }
     }
 
     /**
@@ -92,7 +97,7 @@ public final class Assignments {
         });
         if (!due.isEmpty()) {
             LOG.info("{} file(s) of {} waiting for a retry are due now (retry now)", due.size(), stage.qualifiedName());
-            roomFreed.run();
+            wakeClaim.run();
         }
         return due;
     }

@@ -34,6 +34,12 @@ public final class WakeableScheduler extends ServiceSupport implements Scheduled
     private long initialDelayMillis = 1000;
     private volatile Runnable task;
     private volatile Thread thread;
+    private final java.util.concurrent.atomic.AtomicLong polls = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many polls have run since the start (a greedy poll's repeats count as one). */
+    public long polls() {
+        return polls.get();
+    }
 
     /** Asks for a poll now; several calls before the poll starts make one poll. */
     public void wake() {
@@ -114,6 +120,7 @@ public final class WakeableScheduler extends ServiceSupport implements Scheduled
                 Runnable current = task;
                 if (current != null) {
                     current.run();
+                    polls.incrementAndGet();
                 }
                 sleepUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis));
             }
