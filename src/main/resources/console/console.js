@@ -172,7 +172,18 @@ async function overview() {
       el('div', { class: 'stages' }, cards)));
   }
   document.getElementById('main').replaceChildren(...sections);
-  session.timer = setTimeout(route, REFRESH_MS);
+  refreshLater();
+}
+
+/** Redraws the main page every REFRESH_MS, but not under an operator who is typing or confirming. */
+function refreshLater() {
+  clearTimeout(session.timer);
+  session.timer = setTimeout(() => {
+    const busy = !document.getElementById('confirm').hidden
+      || (document.activeElement && document.activeElement.tagName === 'INPUT');
+    if (busy) refreshLater();
+    else route();
+  }, REFRESH_MS);
 }
 
 async function stageCard(workflow, stage) {

@@ -231,7 +231,8 @@ final class HostileRequests {
 
     private Hostile oddPathOrQuery() {
         String odd = encode(pick(ODD_TEXT));
-        String path = switch (random.nextInt(9)) {
+        int which = random.nextInt(15);
+        String path = switch (which) {
             case 0 -> "/api/files/" + odd;
             case 1 -> "/api/files/" + odd + "/deliveries";
             case 2 -> "/api/workflows/" + odd + "/stages/send/health";
@@ -240,9 +241,15 @@ final class HostileRequests {
             case 5 -> "/api/workflows/flow/stages/send/deliveries?since=2026-01-01T00:00:00Z&since=" + odd;
             case 6 -> "/api/files/" + known() + "?itemId=" + odd;
             case 7 -> "/api/files/..%2F..%2Fkeys";
+            case 8 -> "/api/workflows/flow/stages/send/files?status=" + odd;
+            case 9 -> "/api/workflows/flow/stages/send/files?status=failed&limit=" + odd;
+            case 10 -> "/api/workflows/flow/stages/send/files?status=waiting&offset=" + odd;
+            case 11 -> "/api/workflows/flow/stages/" + odd + "/summary";
+            case 12 -> "/console/" + odd;
+            case 13 -> "/api/files/" + odd; // deleted: an odd id is never a file's
             default -> "/api/keys/" + odd;
         };
-        String method = path.startsWith("/api/keys/") ? "DELETE" : "GET";
+        String method = path.startsWith("/api/keys/") || which == 13 ? "DELETE" : "GET";
         return Hostile.of("odd path or query", method, path, auth(keys.admin()), null).mayBeAccepted();
     }
 
