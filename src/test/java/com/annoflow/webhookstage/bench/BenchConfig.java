@@ -16,6 +16,8 @@ final class BenchConfig {
     static final int LATENCY_SECONDS = Integer.getInteger("bench.latency-seconds", 20);
     static final int CONCURRENCY = Integer.getInteger("bench.concurrency", 32);
     static final int BASELINE_THREADS = Integer.getInteger("bench.baseline-threads", 8);
+    /** The minimal baseline's threads, each with a claim of 200 files in flight (issue 19: "a few threads"). */
+    static final int MINIMAL_THREADS = Integer.getInteger("bench.minimal-threads", 4);
     static final String DATABASES = System.getProperty("bench.databases", "hsqldb,postgresql");
     static final Duration RUN_LIMIT = Duration.ofMinutes(Integer.getInteger("bench.run-limit-minutes", 10));
     static final Path DIR = Path.of("target", "bench");

@@ -217,6 +217,17 @@ final class BenchProcesses {
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
+    /** The body of an API GET with the bench's admin key. */
+    String apiGet(String path) throws Exception {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
+                .timeout(Duration.ofMinutes(2)).header("Authorization", "Bearer bench-admin-key").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() >= 300) {
+            throw new IllegalStateException("GET " + path + " answered " + answer.statusCode() + ": " + answer.body());
+        }
+        return answer.body();
+    }
+
     void api(String method, String path, String body) throws Exception {
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + path))
                 .timeout(Duration.ofMinutes(2)).header("Authorization", "Bearer bench-admin-key")

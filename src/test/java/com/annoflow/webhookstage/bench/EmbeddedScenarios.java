@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.HdrHistogram.Histogram;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
@@ -48,13 +49,89 @@ final class EmbeddedScenarios {
     void run() throws Exception {
         BenchProcesses.deleteRecursively(dir);
         Path workflow = processes.writeWorkflow();
-        String parts = System.getProperty("bench.embedded-parts", "commits,neighbour");
+        String parts = System.getProperty("bench.embedded-parts", "commits,neighbour,latency");
         if (parts.contains("commits")) {
             commits(workflow);
         }
         if (parts.contains("neighbour")) {
             slowNeighbour(workflow);
         }
+        if (parts.contains("latency")) {
+            latency(workflow);
+        }
+    }
+
+    /**
+     * Latency (issue 19's goal for the embedded database): files assigned through the bundle's API at a fixed rate,
+     * a chunk every 20 ms, each file's time from its assignment's answer to its arrival at the receiver. An assignment
+     * through the API wakes the claim in the same JVM, so no poll is waited for (a writer outside the bundle, as in the
+     * server databases' latency run, waits for the next poll on HSQLDB).
+     */
+    private void latency(Path workflow) throws Exception {
+        int count = Integer.getInteger("bench.embedded-latency-files", 3000);
+        double rate = Double.parseDouble(System.getProperty("bench.embedded-latency-rate", "300"));
+        processes.useBundle("hsqldb-embedded-latency", "jdbc:hsqldb:file:" + dir.resolve("latency").toAbsolutePath()
+                + "/webhook-stage;shutdown=true;hsqldb.write_delay=false", "SA", workflow, true);
+        processes.ensureBundle();
+        List<Histogram> runs = new ArrayList<>();
+        try {
+            List<String> files = registerThroughTheApi(count);
+            pass(files, false); // warm-up, not counted
+            for (int round = 1; round <= RUNS; round++) {
+                processes.api("POST", "/api/assignments", assignment("dataset", files));
+                processes.resetReceiver(false);
+                double before = processes.delivered("bench");
+                Map<String, Long> assignedAt = new HashMap<>();
+                long tickMillis = 20;
+                double perTick = rate * tickMillis / 1000.0;
+                long start = System.currentTimeMillis();
+                int sent = 0;
+                for (int tick = 0; sent < count; tick++) {
+                    long wait = start + tick * tickMillis - System.currentTimeMillis();
+                    if (wait > 0) {
+                        Thread.sleep(wait);
+                    }
+                    int upTo = (int) Math.min(count, Math.round((tick + 1) * perTick));
+                    if (upTo > sent) {
+                        List<String> chunk = files.subList(sent, upTo);
+                        processes.api("POST", "/api/assignments", assignment("hook", chunk));
+                        long answered = System.currentTimeMillis();
+                        chunk.forEach(id -> assignedAt.put(id, answered));
+                        sent = upTo;
+                    }
+                }
+                long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+                while (processes.delivered("bench") < before + count && System.nanoTime() < deadline) {
+                    Thread.sleep(PROGRESS_CHECK_MILLIS);
+                }
+                Histogram histogram = new Histogram(3);
+                for (String line : processes.receiverArrivals().split("\n")) {
+                    String[] parts = line.split(" ");
+                    Long at = parts.length == 2 ? assignedAt.get(parts[0]) : null;
+                    if (at != null) {
+                        histogram.recordValue(Math.max(0, Long.parseLong(parts[1]) - at));
+                    }
+                }
+                runs.add(histogram);
+                System.out.printf(Locale.ROOT, "hsqldb-embedded latency round %d at %.0f files/s: p50 %d, p99 %d, max %d ms"
+                                  + " (%d files)%n", round, rate, histogram.getValueAtPercentile(50),
+                        histogram.getValueAtPercentile(99), histogram.getMaxValue(), histogram.getTotalCount());
+            }
+        } finally {
+            processes.stopBundle();
+        }
+        report.line("");
+        report.line(String.format(Locale.ROOT, "### Latency on the embedded database, files assigned through the API at %.0f"
+                                               + " files/s (%d files a run, a chunk every 20 ms)", rate, count));
+        report.line("");
+        report.line("| measure | median | min–max | runs |");
+        report.line("|---|---|---|---|");
+        report.line(Report.row("assignment's answer → arrival, p50, ms",
+                runs.stream().map(h -> (double) h.getValueAtPercentile(50)).toList()));
+        report.line(Report.row("assignment's answer → arrival, p99, ms",
+                runs.stream().map(h -> (double) h.getValueAtPercentile(99)).toList()));
+        report.line(Report.row("assignment's answer → arrival, max, ms", runs.stream().map(h -> (double) h.getMaxValue()).toList()));
+        report.line(Report.row("files measured", runs.stream().map(h -> (double) h.getTotalCount()).toList()));
     }
 
     /** Durable commits against HSQLDB's write delay, in alternating rounds. */

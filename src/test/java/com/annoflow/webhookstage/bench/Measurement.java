@@ -172,6 +172,13 @@ final class Measurement {
         return Duration.between(startedAt, last.toInstant()).toNanos() / 1e9;
     }
 
+    /** The same from the files' rows, for the minimal baseline, which writes no transitions: the last move's time. */
+    static double secondsUntilLastAssignment(JdbcTemplate jdbc, Instant startedAt, long next) {
+        Timestamp last = jdbc.queryForObject("SELECT MAX(assigned_at) FROM assignment WHERE stage_id = ?", Timestamp.class,
+                next);
+        return Duration.between(startedAt, last.toInstant()).toNanos() / 1e9;
+    }
+
     static final int HSQLDB_CLAIM_SAMPLES = 200;
 
     /** The HSQLDB claim's two candidate queries (PortableClaims.DUE_CANDIDATES), median ms of both. */
