@@ -116,10 +116,18 @@ final class MinimalBaseline {
         List<String> delivered = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         for (Map.Entry<String, byte[]> file : claimed.entrySet()) {
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(file.getValue()))
-                    .build(), HttpResponse.BodyHandlers.discarding());
-            (response.statusCode() / 100 == 2 ? delivered : failed).add(file.getKey());
+            boolean ok;
+            try {
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(file.getValue())).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                ok = response.statusCode() / 100 == 2;
+            } catch (java.io.IOException e) {
+                // the JDK client now and then fails a kept-alive request (field notes): back to the queue, sent again
+                ok = false;
+            }
+            (ok ? delivered : failed).add(file.getKey());
         }
         Timestamp now = Timestamp.from(Instant.now());
         try (Connection c = dataSource.getConnection()) {
