@@ -17,10 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 
@@ -83,31 +79,7 @@ final class MinimalBaseline {
 
     /** Runs until {@code done} says every file moved on. */
     void run(BooleanSupplier done, Duration limit) throws InterruptedException {
-        AtomicBoolean stop = new AtomicBoolean();
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        for (int t = 0; t < threads; t++) {
-            pool.submit(() -> {
-                while (!stop.get()) {
-                    try {
-                        if (!claimSendAndMove()) {
-                            Thread.sleep(5);
-                        }
-                    } catch (InterruptedException e) {
-                        return null;
-                    } catch (Exception e) {
-                        System.err.println("minimal baseline: " + e);
-                    }
-                }
-                return null;
-            });
-        }
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(BenchConfig.PROGRESS_CHECK_MILLIS);
-        }
-        stop.set(true);
-        pool.shutdownNow();
-        pool.awaitTermination(30, TimeUnit.SECONDS);
+        BaselineThreads.run("minimal baseline", threads, this::claimSendAndMove, done, limit);
     }
 
     /** One batch: claim, send each, move the delivered ones in one statement batch and one commit. */

@@ -16,10 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -55,36 +51,13 @@ final class RawBaseline {
 
     /** Runs until {@code done} says every file moved on. */
     void run(java.util.function.BooleanSupplier done, Duration limit) throws InterruptedException {
-        AtomicBoolean stop = new AtomicBoolean();
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        for (int t = 0; t < threads; t++) {
-            pool.submit(() -> {
-                while (!stop.get()) {
-                    try {
-                        List<String[]> claimed = claim();
-                        if (claimed.isEmpty()) {
-                            Thread.sleep(5);
-                            continue;
-                        }
-                        for (String[] visit : claimed) {
-                            deliver(visit[0], visit[1]);
-                        }
-                    } catch (InterruptedException e) {
-                        return null;
-                    } catch (Exception e) {
-                        System.err.println("baseline: " + e);
-                    }
-                }
-                return null;
-            });
-        }
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(BenchConfig.PROGRESS_CHECK_MILLIS);
-        }
-        stop.set(true);
-        pool.shutdownNow();
-        pool.awaitTermination(30, TimeUnit.SECONDS);
+        BaselineThreads.run("baseline", threads, () -> {
+            List<String[]> claimed = claim();
+            for (String[] visit : claimed) {
+                deliver(visit[0], visit[1]);
+            }
+            return !claimed.isEmpty();
+        }, done, limit);
     }
 
     private List<String[]> claim() throws SQLException {
