@@ -47,8 +47,10 @@ public final class BundleUnderTest implements AutoCloseable, BeforeAllCallback, 
 
     private final Main main = new Main();
     private final Map<String, String> properties = new LinkedHashMap<>();
-    private final int apiPort = AvailablePortFinder.getNextAvailable();
-    private final int managementPort = AvailablePortFinder.getNextAvailable();
+    // chosen when first needed, normally at start after the receivers are listening: a port chosen earlier could be
+    // taken meanwhile by a receiver's own free-port choice (CI once answered a registration from the WireMock receiver)
+    private int apiPort;
+    private int managementPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Supplier<TestDatabase> databaseSource;
     private TestDatabase database;
@@ -68,8 +70,6 @@ public final class BundleUnderTest implements AutoCloseable, BeforeAllCallback, 
     private BundleUnderTest(String workflowFile, Supplier<TestDatabase> database) {
         this.databaseSource = database;
         with("webhook.workflow-file", workflowFile);
-        with("camel.server.port", Integer.toString(apiPort));
-        with("camel.management.port", Integer.toString(managementPort));
         with("webhook.demo.enabled", "false");
         with("webhook.poll-interval", "100");
         with("webhook.retry-schedule", "50ms, 100ms, 200ms, 400ms");
@@ -167,6 +167,8 @@ public final class BundleUnderTest implements AutoCloseable, BeforeAllCallback, 
             properties.putIfAbsent("test.receiver", receiver.baseUrl());
             properties.putIfAbsent("test.receiver-port", Integer.toString(receiver.wiremock().port()));
         }
+        properties.putIfAbsent("camel.server.port", Integer.toString(apiPort()));
+        properties.putIfAbsent("camel.management.port", Integer.toString(managementPort()));
         database = databaseSource.get();
         with("webhook.db.url", database.url());
         with("webhook.db.user", database.user());
@@ -192,15 +194,25 @@ public final class BundleUnderTest implements AutoCloseable, BeforeAllCallback, 
     }
 
     public String managementUrl(String path) {
-        return "http://127.0.0.1:" + managementPort + path;
+        return "http://127.0.0.1:" + managementPort() + path;
     }
 
     public int apiPort() {
+        if (apiPort == 0) {
+            apiPort = AvailablePortFinder.getNextAvailable();
+        }
         return apiPort;
     }
 
+    private int managementPort() {
+        if (managementPort == 0) {
+            managementPort = AvailablePortFinder.getNextAvailable();
+        }
+        return managementPort;
+    }
+
     public String apiUrl(String path) {
-        return "http://127.0.0.1:" + apiPort + path;
+        return "http://127.0.0.1:" + apiPort() + path;
     }
 
     /** The admin key every test bundle is configured with. */
