@@ -16,11 +16,11 @@ import com.annoflow.webhookstage.api.WorkflowsApi;
 import com.annoflow.webhookstage.delivery.Attempts;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.delivery.OAuth2Steps;
-import com.annoflow.webhookstage.delivery.Parking;
 import com.annoflow.webhookstage.delivery.Ping;
 import com.annoflow.webhookstage.delivery.Preview;
 import com.annoflow.webhookstage.delivery.Redaction;
 import com.annoflow.webhookstage.delivery.RetryPolicy;
+import com.annoflow.webhookstage.delivery.VisitEnds;
 import com.annoflow.webhookstage.delivery.Visits;
 import com.annoflow.webhookstage.console.ConsoleRoutes;
 import com.annoflow.webhookstage.demo.DemoRoutes;
@@ -205,7 +205,12 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         Assignments assignments = new Assignments(storage, clock, claimScheduler::wake);
         FileHistory history = new FileHistory(storage, clock);
         registry.bind("fileHistory", history);
-        registry.bind("visits", new Visits(queue, workflows));
+        // services stop in reverse order: the gathered ends of visits are written, then the leases still held are
+        // given back, then the storage (added before) closes
+        context.addService(new LeaseRelease(queue), true, true);
+        VisitEnds visitEnds = new VisitEnds(queue, deliveryLog, settings.groupCommitDelay());
+        context.addService(visitEnds, true, true);
+        registry.bind("visits", new Visits(queue, visitEnds, workflows));
         CustomShapes customShapes = new CustomShapes(context, json);
         PayloadBuilder payloads = new PayloadBuilder(files, workflows, json, customShapes);
         registry.bind("payloads", payloads);
@@ -219,12 +224,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
                 redaction, outbound, Tracing.of(context, settings.tracingEnabled()));
         registry.bind("attempts", attempts);
         registry.bind("oauth2", new OAuth2Steps(tokens));
-        // services stop in reverse order: gathered parks are written, then the leases still held are given back, then
-        // the storage (added before) closes
-        context.addService(new LeaseRelease(queue), true, true);
-        Parking parking = new Parking(queue, deliveryLog);
-        context.addService(parking, true, true);
-        registry.bind("retryPolicy", new RetryPolicy(parking, clock));
+        registry.bind("retryPolicy", new RetryPolicy(visitEnds, clock));
         registry.bind("claimScheduler", claimScheduler);
         if (storage.isPostgres() && settings.notificationsEnabled()) {
             context.addService(new QueueNotifications(settings.dbUrl(), settings.dbUser(), settings.dbPassword(),

@@ -18,16 +18,16 @@ public final class RetryPolicy {
     /** Every wait of the schedule is spread by this much either way, so files that failed together do not return together. */
     static final double JITTER = 0.2;
 
-    private final Parking parking;
+    private final VisitEnds visitEnds;
     private final Clock clock;
     private final DoubleSupplier random;
 
-    public RetryPolicy(Parking parking, Clock clock) {
-        this(parking, clock, () -> ThreadLocalRandom.current().nextDouble());
+    public RetryPolicy(VisitEnds visitEnds, Clock clock) {
+        this(visitEnds, clock, () -> ThreadLocalRandom.current().nextDouble());
     }
 
-    RetryPolicy(Parking parking, Clock clock, DoubleSupplier random) {
-        this.parking = parking;
+    RetryPolicy(VisitEnds visitEnds, Clock clock, DoubleSupplier random) {
+        this.visitEnds = visitEnds;
         this.clock = clock;
         this.random = random;
     }
@@ -47,7 +47,7 @@ public final class RetryPolicy {
     /**
      * The file waits for its next attempt: the receiver's Retry-After if it sent one (capped by
      * {@code webhook.retry-after.max}), else the stage's scheduled wait for this retry with ±20 % jitter. The park is
-     * written with others in one commit ({@link Parking}).
+     * written with others in one commit ({@link VisitEnds}).
      */
     public void park(Exchange exchange) {
         DeliveryExchange delivery = DeliveryExchange.of(exchange);
@@ -56,7 +56,7 @@ public final class RetryPolicy {
         Duration retryAfter = delivery.retryAfter();
         Duration wait = retryAfter != null ? retryAfter : jittered(stage.waitBeforeRetry(made));
         // the attempt's row goes with the park
-        parking.park(delivery.visit(), stage, made, clock.instant().plus(wait), wait, retryAfter != null,
+        visitEnds.park(delivery.visit(), stage, made, clock.instant().plus(wait), wait, retryAfter != null,
                 delivery.takeAttemptRow(), delivery.attemptSpan().visitContext());
     }
 

@@ -24,10 +24,12 @@ public final class Visits {
     private static final Logger LOG = LoggerFactory.getLogger("webhook.queue");
 
     private final AssignmentQueue queue;
+    private final VisitEnds ends;
     private final WorkflowCatalog catalog;
 
-    public Visits(AssignmentQueue queue, WorkflowCatalog catalog) {
+    public Visits(AssignmentQueue queue, VisitEnds ends, WorkflowCatalog catalog) {
         this.queue = queue;
+        this.ends = ends;
         this.catalog = catalog;
     }
 
@@ -46,7 +48,8 @@ public final class Visits {
 
     /**
      * The last step of a visit: moves the file to the stage the router chose ({@code on_success}, {@code on_failure},
-     * or a stage name), recording the outcome the delivery steps described, with the attempt's row.
+     * or a stage name), recording the outcome the delivery steps described, with the attempt's row. The move is
+     * written with others in one commit ({@link VisitEnds}): the visit ends when that group has committed.
      */
     public void moveToNextStage(Exchange exchange) {
         DeliveryExchange delivery = DeliveryExchange.of(exchange);
@@ -54,7 +57,7 @@ public final class Visits {
         String next = delivery.nextStage();
         StageConfig target = catalog.target(from, "on_success".equals(next) ? from.onSuccess()
                 : "on_failure".equals(next) ? from.onFailure() : next);
-        queue.moveOn(delivery.visit(), from, target, delivery.outcome(), delivery.outcomeDetail(), delivery.takeAttemptRow());
+        ends.moveOn(delivery.visit(), from, target, delivery.outcome(), delivery.outcomeDetail(), delivery.takeAttemptRow());
     }
 
     /** Gives the visit of this exchange back to the queue, if this instance still holds its lease. */

@@ -3,6 +3,7 @@ package com.annoflow.webhookstage.queue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -334,49 +335,6 @@ public final class AssignmentQueue {
                 visit.attemptsMade() + 1) == 1;
     }
 
-    /**
-     * Ends a visit: the file leaves the webhook stage for {@code target}, the transition is recorded, and if the target
-     * is another webhook stage the file is queued there as a new visit (new delivery id, full attempt budget).
-     */
-    public void moveOn(Visit visit, StageConfig from, StageConfig target, String reason, String detail) {
-        moveOn(visit, from, target, reason, detail, null);
-    }
-
-    /** As above, running {@code alsoWrite} (e.g. the delivered attempt's log row) in the same transaction. */
-    public void moveOn(Visit visit, StageConfig from, StageConfig target, String reason, String detail, Runnable alsoWrite) {
-        forget(visit);
-        Instant now = clock.instant();
-        boolean moved = Boolean.TRUE.equals(storage.transactions().execute(tx -> {
-            int updated = storage.jdbc().update(
-                    "UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL, trace_context = NULL, lease_owner = NULL,"
-                                                + " lease_expires_at = NULL, assigned_at = ?, due_at = ?, updated_at = ?"
-                                                + " WHERE " + HELD,
-                    target.id(), StageEntry.status(target), Storage.utc(now), StageEntry.due(target, now), Storage.utc(now), visit.itemId(),
-                    visit.leaseOwner());
-            if (updated == 0) {
-                return false;
-            }
-            StageEntry.record(storage, visit.itemId(), from.id(), target.id(), reason, visit.deliveryId(), detail, now);
-            if (alsoWrite != null) {
-                alsoWrite.run();
-            }
-            return true;
-        }));
-        if (!moved && alsoWrite != null) {
-            alsoWrite.run(); // the attempt happened even though another instance now holds the file
-        }
-        if (moved) {
-            LOG.info("file {} moved {} -> {} ({}{})", visit.itemId(), from.qualifiedName(), target.name(), reason,
-                    detail == null ? "" : ": " + detail);
-            if (target.type().isAutomated()) {
-                // on into another webhook stage (a chain): due there now, so claimed now, not at the next poll
-                roomFreed.run();
-            }
-        } else {
-            throw new LeaseLostException(visit);
-        }
-    }
-
     /** A visit whose lease another instance took: this instance has room again, and writes nothing. */
     public void leaseLost(Visit visit) {
         forget(visit);
@@ -399,44 +357,88 @@ public final class AssignmentQueue {
         }
     }
 
-    /** A file whose attempt failed and that waits in the database until {@code due} for its next one. */
     /** A file that waits for its next attempt until {@code due}; {@code traceContext} (or null) is kept for it. */
     public record Park(Visit visit, Instant due, String traceContext) {
     }
 
     /**
-     * The attempts failed and will be retried: each file waits in the database until its due time (status WAITING),
-     * holding no lease, no thread and no room in this instance; attempts made and delivery id stay in its row. All of
-     * them in one transaction, with {@code alsoWrite} (the attempts' log rows): one commit for a group of failed attempts.
-     *
-     * @return for each park, false when its lease was lost (another instance holds the file now)
+     * The end of a visit that leaves the webhook stage for {@code target} (chosen by the router), recorded as a
+     * transition with {@code reason} and {@code detail}. Into another webhook stage the file is queued as a new visit
+     * (new delivery id, full attempt budget).
      */
-    public boolean[] parkAll(List<Park> parks, Runnable alsoWrite) {
+    public record Move(Visit visit, StageConfig from, StageConfig target, String reason, String detail) {
+    }
+
+    /** What {@link #endAll} wrote: for each park and each move, whether this instance still held the file. */
+    public record Ended(boolean[] parked, boolean[] moved) {
+    }
+
+    /**
+     * Ends a group of visits in one transaction: the parks (the file waits in the database until its due time, status
+     * WAITING, holding no lease, no thread and no room in this instance; attempts made and delivery id stay in its
+     * row), the moves (each with its transition), and {@code alsoWrite} (the attempts' log rows). One commit for the
+     * whole group; every row fenced by its lease, so a file another instance took meanwhile is left to it and the rest
+     * of the group goes on. The visits count as ended here before the write: a failed write leaves their files SENDING
+     * under leases nobody renews, and lease recovery hands them back with their attempts counted.
+     */
+    public Ended endAll(List<Park> parks, List<Move> moves, Runnable alsoWrite) {
         parks.forEach(park -> forget(park.visit()));
+        moves.forEach(move -> forget(move.visit()));
         Instant now = clock.instant();
-        List<Object[]> rows = parks.stream().map(park -> new Object[] {
-                Storage.utc(park.due()), Storage.utc(now), park.traceContext(), park.visit().itemId(),
-                park.visit().leaseOwner() }).toList();
-        int[] counts = storage.transactions().execute(tx -> {
-            int[] updated = storage.jdbc().batchUpdate("UPDATE assignment SET status = 'WAITING', due_at = ?,"
-                                                       + " lease_owner = NULL, lease_expires_at = NULL, updated_at = ?,"
-                                                       + " trace_context = ? WHERE " + HELD, rows);
+        OffsetDateTime at = Storage.utc(now);
+        int[][] counts = storage.transactions().execute(tx -> {
+            int[] parked = parks.isEmpty() ? new int[0] : storage.jdbc().batchUpdate(
+                    "UPDATE assignment SET status = 'WAITING', due_at = ?, lease_owner = NULL, lease_expires_at = NULL,"
+                    + " updated_at = ?, trace_context = ? WHERE " + HELD,
+                    parks.stream().map(park -> new Object[] { Storage.utc(park.due()), at, park.traceContext(),
+                            park.visit().itemId(), park.visit().leaseOwner() }).toList());
+            int[] moved = moves.isEmpty() ? new int[0] : storage.jdbc().batchUpdate(
+                    "UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL,"
+                    + " trace_context = NULL, lease_owner = NULL, lease_expires_at = NULL, assigned_at = ?, due_at = ?,"
+                    + " updated_at = ? WHERE " + HELD,
+                    moves.stream().map(move -> new Object[] { move.target().id(), StageEntry.status(move.target()), at,
+                            StageEntry.due(move.target(), now), at, move.visit().itemId(), move.visit().leaseOwner() })
+                            .toList());
+            List<StageEntry.Transition> transitions = new ArrayList<>();
+            for (int i = 0; i < moved.length; i++) {
+                if (moved[i] != 0) {
+                    Move move = moves.get(i);
+                    transitions.add(new StageEntry.Transition(move.visit().itemId(), move.from().id(), move.target().id(),
+                            move.reason(), move.visit().deliveryId(), move.detail()));
+                }
+            }
+            StageEntry.recordAll(storage, transitions, now);
             // the attempts happened, whether or not this instance still held each file
             if (alsoWrite != null) {
                 alsoWrite.run();
             }
-            return updated;
+            return new int[][] { parked, moved };
         });
         boolean[] parked = new boolean[parks.size()];
         for (int i = 0; i < parked.length; i++) {
-            parked[i] = counts[i] != 0;
+            parked[i] = counts[0][i] != 0;
             Duration wait = Duration.between(now, parks.get(i).due());
             if (parked[i] && wait.compareTo(pollInterval) < 0) {
                 // due before the next poll would find it: wake the claim then
                 wakeIn.accept(wait.isNegative() ? Duration.ZERO : wait);
             }
         }
-        return parked;
+        boolean[] moved = new boolean[moves.size()];
+        boolean intoAWebhookStage = false;
+        for (int i = 0; i < moved.length; i++) {
+            moved[i] = counts[1][i] != 0;
+            Move move = moves.get(i);
+            if (moved[i]) {
+                LOG.info("file {} moved {} -> {} ({}{})", move.visit().itemId(), move.from().qualifiedName(),
+                        move.target().name(), move.reason(), move.detail() == null ? "" : ": " + move.detail());
+                intoAWebhookStage |= move.target().type().isAutomated();
+            }
+        }
+        if (intoAWebhookStage) {
+            // on into another webhook stage (a chain): due there now, so claimed now, not at the next poll
+            roomFreed.run();
+        }
+        return new Ended(parked, moved);
     }
 
     /** Gives back every file this instance holds; used when the bundle stops. Unstarted first attempts are refunded. */

@@ -2,6 +2,7 @@ package com.annoflow.webhookstage.queue;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.List;
 
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.StageConfig;
@@ -22,12 +23,25 @@ final class StageEntry {
         return stage.type().isAutomated() ? Storage.utc(now) : null;
     }
 
+    private static final String INSERT = "INSERT INTO stage_transition (item_id, from_stage_id, to_stage_id, reason,"
+                                         + " delivery_id, detail, moved_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+
     /** The transition's row in the file's history. */
     static void record(Storage storage, String itemId, Long fromStageId, long toStageId, String reason, String deliveryId,
             String detail, Instant at) {
-        storage.jdbc().update("INSERT INTO stage_transition (item_id, from_stage_id, to_stage_id, reason, delivery_id, detail,"
-                              + " moved_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                itemId, fromStageId, toStageId, reason, deliveryId, truncate(detail, 1000), Storage.utc(at));
+        storage.jdbc().update(INSERT, itemId, fromStageId, toStageId, reason, deliveryId, truncate(detail, 1000), Storage.utc(at));
+    }
+
+    /** A transition to record, at the time of its group. */
+    record Transition(String itemId, Long fromStageId, long toStageId, String reason, String deliveryId, String detail) {
+    }
+
+    /** Several transitions in one statement batch. */
+    static void recordAll(Storage storage, List<Transition> transitions, Instant at) {
+        if (!transitions.isEmpty()) {
+            storage.jdbc().batchUpdate(INSERT, transitions.stream().map(t -> new Object[] { t.itemId(), t.fromStageId(),
+                    t.toStageId(), t.reason(), t.deliveryId(), truncate(t.detail(), 1000), Storage.utc(at) }).toList());
+        }
     }
 
     private static String truncate(String text, int max) {

@@ -1,0 +1,194 @@
+package com.annoflow.webhookstage.delivery;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.queue.Visit;
+import com.annoflow.webhookstage.workflow.RetrySchedule;
+import com.annoflow.webhookstage.workflow.StageConfig;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the ends of visits in groups (group commit): a file moving on to its next stage (delivered, or failed for
+ * good) and a file parked for its retry are gathered, with their attempts' log rows, and written by a thread of their
+ * own in one transaction per group ({@code AssignmentQueue.endAll}): one commit for many visits, and no statement on
+ * the delivery thread. A group is written {@code gathering} after its first visit ended, or at once when it holds
+ * {@link #MOST_PER_GROUP}.
+ * <p>
+ * Until its group has committed a visit has not ended: its file stays SENDING under this instance's lease, and the API
+ * shows it so. A crash in those milliseconds is a crash during the attempt: the attempt's row is lost and lease
+ * recovery makes the file due again with its attempts counted, so a delivered file is sent once more with the same
+ * delivery id (at-least-once) and no visit exceeds its budget. On stop every gathered end is written before the
+ * leases still held are given back.
+ */
+public final class VisitEnds extends ServiceSupport {
+
+    /** At most this many visit ends per transaction; a full group is written at once. */
+    static final int MOST_PER_GROUP = 200;
+
+    private static final Logger LOG = LoggerFactory.getLogger("webhook.delivery");
+
+    /** A park for a retry, with what its log line says. */
+    private record Parked(AssignmentQueue.Park park, StageConfig stage, int attempt, Duration waited, boolean asked) {
+    }
+
+    private final AssignmentQueue queue;
+    private final DeliveryLog log;
+    private final Duration gathering;
+    private final Object lock = new Object();
+    private List<Parked> parks = new ArrayList<>();
+    private List<AssignmentQueue.Move> moves = new ArrayList<>();
+    private List<DeliveryLog.PendingRow> rows = new ArrayList<>();
+    private boolean writeAsked;
+    /** Guarded by {@link #lock}: null before start and once stopping. */
+    private ScheduledThreadPoolExecutor writer;
+
+    /** @param gathering how long the ends of visits are gathered before they are written (zero: as soon as the writer is free) */
+    public VisitEnds(AssignmentQueue queue, DeliveryLog log, Duration gathering) {
+        this.queue = queue;
+        this.log = log;
+        this.gathering = gathering;
+    }
+
+    /**
+     * The file moves on to {@code target}; {@code attemptRow} (the visit's last attempt's log row, or null) is written
+     * with the move.
+     */
+    public void moveOn(Visit visit, StageConfig from, StageConfig target, String reason, String detail,
+            DeliveryLog.PendingRow attemptRow) {
+        gather(null, new AssignmentQueue.Move(visit, from, target, reason, detail), attemptRow);
+    }
+
+    /**
+     * The file waits for its next attempt until {@code due}; {@code attemptRow} (the failed attempt's log row, or null)
+     * is written with the park.
+     *
+     * @param asked whether the wait is the receiver's Retry-After
+     * @param traceContext the visit's trace context to keep for its next attempt (null when tracing is off)
+     */
+    public void park(Visit visit, StageConfig stage, int attempt, Instant due, Duration wait, boolean asked,
+            DeliveryLog.PendingRow attemptRow, String traceContext) {
+        gather(new Parked(new AssignmentQueue.Park(visit, due, traceContext), stage, attempt, wait, asked), null, attemptRow);
+    }
+
+    private void gather(Parked park, AssignmentQueue.Move move, DeliveryLog.PendingRow attemptRow) {
+        boolean now = false;
+        synchronized (lock) {
+            if (park != null) {
+                parks.add(park);
+            } else {
+                moves.add(move);
+            }
+            if (attemptRow != null) {
+                rows.add(attemptRow);
+            }
+            ScheduledThreadPoolExecutor thread = writer;
+            if (thread == null) {
+                now = true;
+            } else if (parks.size() + moves.size() == MOST_PER_GROUP) {
+                thread.execute(this::writeGathered);
+            } else if (!writeAsked) {
+                writeAsked = true;
+                if (gathering.isZero()) {
+                    thread.execute(this::writeGathered);
+                } else {
+                    thread.schedule(this::writeGathered, gathering.toNanos(), TimeUnit.NANOSECONDS);
+                }
+            }
+        }
+        if (now) {
+            // not started, or stopping: no group to wait for
+            writeGathered();
+        }
+    }
+
+    void writeGathered() {
+        List<Parked> parkGroup;
+        List<AssignmentQueue.Move> moveGroup;
+        List<DeliveryLog.PendingRow> rowGroup;
+        synchronized (lock) {
+            if (parks.isEmpty() && moves.isEmpty() && rows.isEmpty()) {
+                writeAsked = false;
+                return;
+            }
+            parkGroup = parks;
+            moveGroup = moves;
+            rowGroup = rows;
+            parks = new ArrayList<>();
+            moves = new ArrayList<>();
+            rows = new ArrayList<>();
+            writeAsked = false;
+        }
+        write(parkGroup, moveGroup, rowGroup);
+    }
+
+    private void write(List<Parked> parkGroup, List<AssignmentQueue.Move> moveGroup, List<DeliveryLog.PendingRow> rowGroup) {
+        List<DeliveryLog.PendingRow> written = rowGroup.stream().filter(Objects::nonNull).toList();
+        AssignmentQueue.Ended ended;
+        try {
+            ended = queue.endAll(parkGroup.stream().map(Parked::park).toList(), moveGroup, () -> log.recordAll(written));
+        } catch (RuntimeException e) {
+            LOG.warn("{} visit(s) could not end ({}): each file goes back to the queue when its lease expires, its attempts"
+                     + " kept, and is sent again", parkGroup.size() + moveGroup.size(), e.getMessage());
+            return;
+        }
+        for (int i = 0; i < parkGroup.size(); i++) {
+            Parked parked = parkGroup.get(i);
+            Visit visit = parked.park().visit();
+            if (ended.parked()[i]) {
+                LOG.info("file {} stage {} delivery {}: attempt {}/{} failed; next attempt in {}{} (at {})",
+                        visit.itemId(), parked.stage().qualifiedName(), visit.deliveryId(), parked.attempt(),
+                        parked.stage().attemptBudget(), RetrySchedule.roughly(parked.waited()),
+                        parked.asked() ? " as the receiver's Retry-After asked" : "", parked.park().due());
+            } else {
+                LOG.warn("file {} stage {}: lost its lease before it could wait for its retry; the instance that holds it"
+                         + " now carries on", visit.itemId(), parked.stage().qualifiedName());
+            }
+        }
+        for (int i = 0; i < moveGroup.size(); i++) {
+            if (!ended.moved()[i]) {
+                AssignmentQueue.Move move = moveGroup.get(i);
+                LOG.warn("file {} stage {}: lost its lease before it could move on to {}; the instance that holds it now"
+                         + " carries on", move.visit().itemId(), move.from().qualifiedName(), move.target().name());
+            }
+        }
+    }
+
+    @Override
+    protected void doStart() {
+        ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread named = new Thread(task, "webhook-visit-ends");
+            named.setDaemon(true);
+            return named;
+        });
+        // on stop a group still gathering is written by the stop itself, not when its gathering would have ended
+        thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        synchronized (lock) {
+            writer = thread;
+        }
+    }
+
+    @Override
+    protected void doStop() throws InterruptedException {
+        ScheduledThreadPoolExecutor thread;
+        synchronized (lock) {
+            thread = writer;
+            writer = null;
+        }
+        if (thread != null) {
+            // a group being written is finished; one still gathering is written below
+            thread.shutdown();
+            thread.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        // what the writer had not written yet, and what arrived while it stopped
+        writeGathered();
+    }
+}

@@ -1,0 +1,249 @@
+package com.annoflow.webhookstage.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.queue.FileHistory;
+import com.annoflow.webhookstage.queue.FileStatus;
+import com.annoflow.webhookstage.queue.Visit;
+import com.annoflow.webhookstage.storage.Storage;
+import com.annoflow.webhookstage.support.BundleUnderTest;
+import com.annoflow.webhookstage.support.Receiver;
+import com.annoflow.webhookstage.support.TestDatabase;
+import com.annoflow.webhookstage.support.TestFiles;
+import com.annoflow.webhookstage.workflow.PayloadShape;
+import com.annoflow.webhookstage.workflow.StageConfig;
+import com.annoflow.webhookstage.workflow.StageType;
+import com.annoflow.webhookstage.workflow.WorkflowCatalog;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ends of visits (moves on, parks for a retry) are written in groups ({@link VisitEnds}) on the real database and
+ * queue: every gathered end is written with its attempt row, none is lost when the bundle stops, a visit shows as
+ * ended only once its group has committed, a full group does not wait, and an end whose lease was lost leaves the file
+ * to its new holder.
+ */
+class VisitEndsTest {
+
+    private static final int FILES = 250;
+
+    private static final TestDatabase database = TestDatabase.durable();
+    private static final List<String> files = new ArrayList<>();
+    private final List<Duration> wakeUps = new CopyOnWriteArrayList<>();
+    private Storage storage;
+    private StageConfig stage;
+    private StageConfig annotate;
+    private AssignmentQueue queue;
+    private DeliveryLog log;
+    private VisitEnds ends;
+
+    @BeforeAll
+    static void registerFilesWithTheRealBundleThenStopIt() {
+        try (Receiver receiver = new Receiver().start();
+                BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver, database).start()) {
+            for (int i = 0; i < FILES; i++) {
+                files.add(TestFiles.newId());
+            }
+            bundle.post("/api/files", "{\"files\": [" + String.join(", ", files.stream()
+                    .map(id -> TestFiles.file(id, "image_1.jpg", "[]")).toList()) + "]}");
+        }
+    }
+
+    @BeforeEach
+    void startFromFilesInNoStage() {
+        storage = new Storage(database.url(), database.user(), database.password(), 2);
+        long stageId = storage.jdbc().queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'",
+                Long.class);
+        stage = new StageConfig(stageId, "flow", "send", StageType.WEBHOOK, 1, URI.create("http://127.0.0.1:9/send"), null,
+                false, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(1), "annotate", "annotate", "annotate", List.of(),
+                FILES, 0, PayloadShape.DARWIN_V2, Map.of(), List.of(), null, null, false);
+        annotate = new StageConfig(storage.jdbc().queryForObject(
+                "SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'annotate'", Long.class), "flow", "annotate",
+                StageType.ANNOTATE, 2, null, null, false, List.of(), Duration.ofSeconds(1), "complete", "complete",
+                "complete", List.of(), 1, 0, PayloadShape.DARWIN_V2, Map.of(), List.of(), null, null, false);
+        queue = new AssignmentQueue(storage, new WorkflowCatalog(List.of(stage)), Clock.systemUTC(), "parking-test",
+                Duration.ofMinutes(5), FILES, FILES, FILES, () -> { }, wakeUps::add, Duration.ofSeconds(1));
+        log = new DeliveryLog(storage);
+        ends = new VisitEnds(queue, log, Duration.ofMillis(20));
+        storage.jdbc().update("DELETE FROM delivery_attempt");
+        storage.jdbc().update("DELETE FROM stage_transition");
+        storage.jdbc().update("DELETE FROM assignment");
+    }
+
+    @AfterEach
+    void stop() {
+        ends.stop();
+        if (storage != null) {
+            storage.stop();
+        }
+    }
+
+    @Test
+    void everyParkGatheredBeforeAStopIsWrittenWithItsAttemptRowBeforeTheStopEnds() {
+        List<Visit> claimed = claimAll();
+        Instant due = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
+        ends.start();
+
+        claimed.forEach(visit -> park(visit, due));
+        ends.stop();
+
+        assertThat(storage.jdbc().queryForList("SELECT status FROM assignment WHERE stage_id = ?", String.class, stage.id()))
+                .hasSize(FILES).containsOnly("WAITING");
+        assertThat(storage.jdbc().queryForList("SELECT due_at FROM assignment WHERE stage_id = ?", Object.class, stage.id())
+                .stream().map(Storage::instant)).containsOnly(due);
+        assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM assignment WHERE lease_owner IS NOT NULL",
+                Integer.class)).isZero();
+        assertThat(storage.jdbc().queryForObject("SELECT COUNT(DISTINCT item_id) FROM delivery_attempt WHERE attempt = 1"
+                                                 + " AND outcome = 'FAILED'", Integer.class)).isEqualTo(FILES);
+    }
+
+    @Test
+    void aParkWhoseLeaseWasLostLeavesTheFileToItsNewHolderAndStillLogsTheAttempt() {
+        List<Visit> claimed = claimAll();
+        Visit lost = claimed.get(0);
+        storage.jdbc().update("UPDATE assignment SET lease_owner = 'another-instance' WHERE item_id = ?", lost.itemId());
+
+        park(lost, Instant.now().plus(Duration.ofHours(1)));
+        park(claimed.get(1), Instant.now().plus(Duration.ofHours(1)));
+
+        assertThat(storage.jdbc().queryForMap("SELECT status, lease_owner FROM assignment WHERE item_id = ?", lost.itemId()))
+                .containsEntry(storage.isPostgres() ? "status" : "STATUS", "SENDING")
+                .containsEntry(storage.isPostgres() ? "lease_owner" : "LEASE_OWNER", "another-instance");
+        assertThat(storage.jdbc().queryForObject("SELECT status FROM assignment WHERE item_id = ?", String.class,
+                claimed.get(1).itemId())).isEqualTo("WAITING");
+        assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM delivery_attempt WHERE item_id IN (?, ?)",
+                Integer.class, lost.itemId(), claimed.get(1).itemId())).isEqualTo(2);
+    }
+
+    @Test
+    void aRetryDueBeforeTheNextPollSetsATimerForTheClaim() {
+        List<Visit> claimed = claimAll();
+
+        park(claimed.get(0), Instant.now().plus(Duration.ofMillis(300)));
+        park(claimed.get(1), Instant.now().plus(Duration.ofMillis(600)));
+        park(claimed.get(2), Instant.now().plus(Duration.ofHours(1)));
+
+        assertThat(wakeUps).as("one timer per retry due within the poll interval of a second").hasSize(2)
+                .allSatisfy(wait -> assertThat(wait).isLessThan(Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void movesAndParksGatheredTogetherAreAllWrittenWithTheirTransitionsAndAttemptRowsBeforeTheStopEnds() {
+        List<Visit> claimed = claimAll();
+        ends = new VisitEnds(queue, log, Duration.ofHours(1));
+        ends.start();
+        List<Visit> moved = claimed.subList(0, FILES / 2);
+        List<Visit> parked = claimed.subList(FILES / 2, FILES);
+
+        for (int i = 0; i < moved.size(); i++) {
+            // interleaved: one group holds both kinds
+            moveOn(moved.get(i));
+            park(parked.get(i), Instant.now().plus(Duration.ofHours(1)));
+        }
+        ends.stop();
+
+        assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM assignment WHERE stage_id = ? AND status = 'ASSIGNED'",
+                Integer.class, annotate.id())).isEqualTo(moved.size());
+        assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM assignment WHERE stage_id = ? AND status = 'WAITING'",
+                Integer.class, stage.id())).isEqualTo(parked.size());
+        assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_transition WHERE from_stage_id = ? AND"
+                                                 + " to_stage_id = ? AND reason = 'DELIVERED'", Integer.class, stage.id(),
+                annotate.id())).isEqualTo(moved.size());
+        assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM delivery_attempt WHERE outcome = 'DELIVERED'",
+                Integer.class)).isEqualTo(moved.size());
+        assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM delivery_attempt WHERE outcome = 'FAILED'",
+                Integer.class)).isEqualTo(parked.size());
+    }
+
+    @Test
+    void aMovedFileShowsInItsNextStageOnlyOnceItsGroupHasCommitted() {
+        Visit visit = claimAll().get(0);
+        FileHistory history = new FileHistory(storage, Clock.systemUTC());
+        ends = new VisitEnds(queue, log, Duration.ofMillis(1000));
+        ends.start();
+
+        moveOn(visit);
+
+        FileStatus before = history.status(visit.itemId()).orElseThrow();
+        assertThat(before.stage() + " " + before.status()).as("what the API shows before the commit").isEqualTo("send SENDING");
+        assertThat(before.history()).isEmpty();
+        await().atMost(Duration.ofSeconds(10)).until(() -> "annotate".equals(history.status(visit.itemId()).orElseThrow().stage()));
+        FileStatus after = history.status(visit.itemId()).orElseThrow();
+        assertThat(after.status()).isEqualTo("ASSIGNED");
+        assertThat(after.history()).extracting(FileStatus.Transition::reason).containsExactly("DELIVERED");
+        assertThat(after.history().get(0).deliveryId()).isEqualTo(visit.deliveryId());
+    }
+
+    @Test
+    void aFullGroupIsWrittenWithoutWaitingForItsGatheringToEnd() {
+        List<Visit> claimed = claimAll();
+        ends = new VisitEnds(queue, log, Duration.ofHours(1));
+        ends.start();
+
+        claimed.subList(0, VisitEnds.MOST_PER_GROUP).forEach(this::moveOn);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> storage.jdbc().queryForObject(
+                "SELECT COUNT(*) FROM assignment WHERE stage_id = ?", Integer.class, annotate.id()) == VisitEnds.MOST_PER_GROUP);
+        moveOn(claimed.get(VisitEnds.MOST_PER_GROUP));
+        assertThat(storage.jdbc().queryForObject("SELECT status FROM assignment WHERE item_id = ?", String.class,
+                claimed.get(VisitEnds.MOST_PER_GROUP).itemId())).as("the first of the next group waits for its gathering")
+                .isEqualTo("SENDING");
+    }
+
+    @Test
+    void aMoveWhoseLeaseWasLostLeavesTheFileToItsNewHolderRecordsNoTransitionAndStillLogsTheAttempt() {
+        List<Visit> claimed = claimAll();
+        Visit lost = claimed.get(0);
+        storage.jdbc().update("UPDATE assignment SET lease_owner = 'another-instance' WHERE item_id = ?", lost.itemId());
+
+        moveOn(lost);
+        moveOn(claimed.get(1));
+
+        assertThat(storage.jdbc().queryForObject("SELECT stage_id FROM assignment WHERE item_id = ?", Long.class,
+                lost.itemId())).isEqualTo(stage.id());
+        assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_transition WHERE item_id = ?", Integer.class,
+                lost.itemId())).isZero();
+        assertThat(storage.jdbc().queryForObject("SELECT stage_id FROM assignment WHERE item_id = ?", Long.class,
+                claimed.get(1).itemId())).isEqualTo(annotate.id());
+        assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM delivery_attempt WHERE item_id IN (?, ?)",
+                Integer.class, lost.itemId(), claimed.get(1).itemId())).isEqualTo(2);
+    }
+
+    private List<Visit> claimAll() {
+        Instant at = Instant.parse("2026-01-01T00:00:00Z");
+        for (String id : files) {
+            storage.jdbc().update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, due_at,"
+                                  + " updated_at) VALUES (?, ?, 'QUEUED', 0, ?, ?, ?)", id, stage.id(),
+                    Storage.utc(at), Storage.utc(at), Storage.utc(at));
+        }
+        List<Visit> claimed = queue.claim().visits();
+        assertThat(claimed).hasSize(FILES);
+        return claimed;
+    }
+
+    private void park(Visit visit, Instant due) {
+        DeliveryAttempt attempt = new DeliveryAttempt(visit.itemId(), stage.workflow(), stage.name(), visit.deliveryId(), 1,
+                "http://127.0.0.1:9/***", AttemptOutcome.FAILED, 503, 5, "HTTP 503", null, Instant.now());
+        ends.park(visit, stage, 1, due, Duration.between(Instant.now(), due), false, log.pending(stage.id(), attempt), null);
+    }
+
+    private void moveOn(Visit visit) {
+        DeliveryAttempt attempt = new DeliveryAttempt(visit.itemId(), stage.workflow(), stage.name(), visit.deliveryId(), 1,
+                "http://127.0.0.1:9/***", AttemptOutcome.DELIVERED, 200, 5, null, null, Instant.now());
+        ends.moveOn(visit, stage, annotate, "DELIVERED", null, log.pending(stage.id(), attempt));
+    }
+}
