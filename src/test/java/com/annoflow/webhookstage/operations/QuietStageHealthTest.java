@@ -51,7 +51,7 @@ class QuietStageHealthTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> !"SENDING".equals(health("flow", "send").path("state").asText()));
         assertThat(health("flow", "send").path("state").asText()).isIn("PAUSED_BY_FAILURES", "PROBING");
         // a failed attempt's row is written with its park, in a group a few milliseconds after the circuit counted it
-        // (delivery/Parking)
+        // (delivery/VisitEnds)
         await().atMost(Duration.ofSeconds(2))
                 .untilAsserted(() -> assertThat(attempts(ids)).as("attempts made before the pause").isBetween(3, 4));
         int attemptsWhenPaused = attempts(ids);
