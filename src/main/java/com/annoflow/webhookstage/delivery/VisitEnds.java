@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -131,10 +130,9 @@ public final class VisitEnds extends ServiceSupport {
     }
 
     private void write(List<Parked> parkGroup, List<AssignmentQueue.Move> moveGroup, List<DeliveryLog.PendingRow> rowGroup) {
-        List<DeliveryLog.PendingRow> written = rowGroup.stream().filter(Objects::nonNull).toList();
         AssignmentQueue.Ended ended;
         try {
-            ended = queue.endAll(parkGroup.stream().map(Parked::park).toList(), moveGroup, () -> log.recordAll(written));
+            ended = queue.endAll(parkGroup.stream().map(Parked::park).toList(), moveGroup, () -> log.recordAll(rowGroup));
         } catch (RuntimeException e) {
             LOG.warn("{} visit(s) could not end ({}): each file goes back to the queue when its lease expires, its attempts"
                      + " kept, and is sent again", parkGroup.size() + moveGroup.size(), e.getMessage());

@@ -97,8 +97,7 @@ public final class Storage extends ServiceSupport {
         if (!url.startsWith("jdbc:hsqldb:")) {
             return;
         }
-        String delay = jdbc.queryForObject("SELECT PROPERTY_VALUE FROM INFORMATION_SCHEMA.SYSTEM_PROPERTIES"
-                                           + " WHERE PROPERTY_NAME = 'hsqldb.write_delay'", String.class);
+        String delay = hsqldbProperty("hsqldb.write_delay");
         boolean delayed = !"false".equalsIgnoreCase(delay);
         boolean fileDatabase = url.startsWith("jdbc:hsqldb:file:");
         if (!delayed || !fileDatabase && !url.startsWith("jdbc:hsqldb:hsql")) {
@@ -128,8 +127,7 @@ public final class Storage extends ServiceSupport {
         if (!url.startsWith("jdbc:hsqldb:file:") && !url.startsWith("jdbc:hsqldb:hsql")) {
             return;
         }
-        String scale = jdbc.queryForObject("SELECT PROPERTY_VALUE FROM INFORMATION_SCHEMA.SYSTEM_PROPERTIES"
-                                           + " WHERE PROPERTY_NAME = 'hsqldb.lob_file_scale'", String.class);
+        String scale = hsqldbProperty("hsqldb.lob_file_scale");
         if ("1".equals(scale)) {
             return;
         }
@@ -140,6 +138,11 @@ public final class Storage extends ServiceSupport {
                      + " by this version uses 1 KB), so its .lobs file is many times the size of the annotations; the space"
                      + " is reused as files are removed ({})", url.split(";")[0], scale, e.getMessage());
         }
+    }
+
+    private String hsqldbProperty(String name) {
+        return jdbc.queryForObject("SELECT PROPERTY_VALUE FROM INFORMATION_SCHEMA.SYSTEM_PROPERTIES WHERE PROPERTY_NAME = ?",
+                String.class, name);
     }
 
     /** Creates or upgrades the schema; the same changelog runs on HSQLDB and PostgreSQL. */
