@@ -4,8 +4,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.Visit;
@@ -39,16 +44,23 @@ public final class VisitEnds extends ServiceSupport {
     private record Parked(AssignmentQueue.Park park, StageConfig stage, int attempt, Duration waited, boolean asked) {
     }
 
+    /** The end of one visit: a park or a move, with its attempt's log row (or null). */
+    private record End(Parked park, AssignmentQueue.Move move, DeliveryLog.PendingRow attemptRow) {
+    }
+
     private final AssignmentQueue queue;
     private final DeliveryLog log;
     private final Duration gathering;
-    private final Object lock = new Object();
-    private List<Parked> parks = new ArrayList<>();
-    private List<AssignmentQueue.Move> moves = new ArrayList<>();
-    private List<DeliveryLog.PendingRow> rows = new ArrayList<>();
-    private boolean writeAsked;
-    /** Guarded by {@link #lock}: null before start and once stopping. */
-    private ScheduledThreadPoolExecutor writer;
+    /**
+     * The ends gathered for the next group. Lock-free: with many delivery threads on few cores a lock here was held
+     * by a thread the scheduler had just taken off its core, and the others waited 10-30 ms for it (JFR).
+     */
+    private final Queue<End> gathered = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger gatheredCount = new AtomicInteger();
+    /** A write of the gathered ends is scheduled and has not taken them yet. */
+    private final AtomicBoolean writeAsked = new AtomicBoolean();
+    /** Null before start and once stopping. */
+    private volatile ScheduledThreadPoolExecutor writer;
 
     /** @param gathering how long the ends of visits are gathered before they are written (zero: as soon as the writer is free) */
     public VisitEnds(AssignmentQueue queue, DeliveryLog log, Duration gathering) {
@@ -63,7 +75,7 @@ public final class VisitEnds extends ServiceSupport {
      */
     public void moveOn(Visit visit, StageConfig from, StageConfig target, String reason, String detail,
             DeliveryLog.PendingRow attemptRow) {
-        gather(null, new AssignmentQueue.Move(visit, from, target, reason, detail), attemptRow);
+        gather(new End(null, new AssignmentQueue.Move(visit, from, target, reason, detail), attemptRow));
     }
 
     /**
@@ -75,58 +87,62 @@ public final class VisitEnds extends ServiceSupport {
      */
     public void park(Visit visit, StageConfig stage, int attempt, Instant due, Duration wait, boolean asked,
             DeliveryLog.PendingRow attemptRow, String traceContext) {
-        gather(new Parked(new AssignmentQueue.Park(visit, due, traceContext), stage, attempt, wait, asked), null, attemptRow);
+        gather(new End(new Parked(new AssignmentQueue.Park(visit, due, traceContext), stage, attempt, wait, asked), null,
+                attemptRow));
     }
 
-    private void gather(Parked park, AssignmentQueue.Move move, DeliveryLog.PendingRow attemptRow) {
-        boolean now = false;
-        synchronized (lock) {
-            if (park != null) {
-                parks.add(park);
-            } else {
-                moves.add(move);
-            }
-            if (attemptRow != null) {
-                rows.add(attemptRow);
-            }
-            ScheduledThreadPoolExecutor thread = writer;
+    private void gather(End end) {
+        // the delivery thread is free now: the stage may start another visit while this one's end waits for its group
+        queue.attemptOver(end.park() != null ? end.park().park().visit() : end.move().visit());
+        gathered.add(end);
+        int count = gatheredCount.incrementAndGet();
+        ScheduledThreadPoolExecutor thread = writer;
+        try {
             if (thread == null) {
-                now = true;
-            } else if (parks.size() + moves.size() == MOST_PER_GROUP) {
+                // not started, or stopping: no group to wait for
+                writeGathered();
+            } else if (count == MOST_PER_GROUP) {
                 thread.execute(this::writeGathered);
-            } else if (!writeAsked) {
-                writeAsked = true;
+            } else if (writeAsked.compareAndSet(false, true)) {
                 if (gathering.isZero()) {
                     thread.execute(this::writeGathered);
                 } else {
                     thread.schedule(this::writeGathered, gathering.toNanos(), TimeUnit.NANOSECONDS);
                 }
             }
-        }
-        if (now) {
-            // not started, or stopping: no group to wait for
+        } catch (RejectedExecutionException stopping) {
+            // the writer stopped between the look and the hand-over: the stop writes what is gathered, and so does this
             writeGathered();
         }
     }
 
+    /** Writes every end gathered so far as one group, or several when more than {@link #MOST_PER_GROUP} wait. */
     void writeGathered() {
-        List<Parked> parkGroup;
-        List<AssignmentQueue.Move> moveGroup;
-        List<DeliveryLog.PendingRow> rowGroup;
-        synchronized (lock) {
-            if (parks.isEmpty() && moves.isEmpty() && rows.isEmpty()) {
-                writeAsked = false;
-                return;
+        writeAsked.set(false);
+        List<Parked> parkGroup = new ArrayList<>();
+        List<AssignmentQueue.Move> moveGroup = new ArrayList<>();
+        List<DeliveryLog.PendingRow> rowGroup = new ArrayList<>();
+        End end;
+        while ((end = gathered.poll()) != null) {
+            gatheredCount.decrementAndGet();
+            if (end.park() != null) {
+                parkGroup.add(end.park());
+            } else {
+                moveGroup.add(end.move());
             }
-            parkGroup = parks;
-            moveGroup = moves;
-            rowGroup = rows;
-            parks = new ArrayList<>();
-            moves = new ArrayList<>();
-            rows = new ArrayList<>();
-            writeAsked = false;
+            if (end.attemptRow() != null) {
+                rowGroup.add(end.attemptRow());
+            }
+            if (parkGroup.size() + moveGroup.size() == MOST_PER_GROUP) {
+                write(parkGroup, moveGroup, rowGroup);
+                parkGroup = new ArrayList<>();
+                moveGroup = new ArrayList<>();
+                rowGroup = new ArrayList<>();
+            }
         }
-        write(parkGroup, moveGroup, rowGroup);
+        if (!parkGroup.isEmpty() || !moveGroup.isEmpty()) {
+            write(parkGroup, moveGroup, rowGroup);
+        }
     }
 
     private void write(List<Parked> parkGroup, List<AssignmentQueue.Move> moveGroup, List<DeliveryLog.PendingRow> rowGroup) {
@@ -169,18 +185,13 @@ public final class VisitEnds extends ServiceSupport {
         });
         // on stop a group still gathering is written by the stop itself, not when its gathering would have ended
         thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        synchronized (lock) {
-            writer = thread;
-        }
+        writer = thread;
     }
 
     @Override
     protected void doStop() throws InterruptedException {
-        ScheduledThreadPoolExecutor thread;
-        synchronized (lock) {
-            thread = writer;
-            writer = null;
-        }
+        ScheduledThreadPoolExecutor thread = writer;
+        writer = null;
         if (thread != null) {
             // a group being written is finished; one still gathering is written below
             thread.shutdown();

@@ -69,9 +69,15 @@ public final class AssignmentQueue {
 
     /** Stages that are not sending (endpoint health): their files stay queued or waiting, unclaimed. */
     private volatile Set<Long> pausedStages = Set.of();
-    /** Every visit this instance holds (claimed, not yet ended), by item id: its stage. */
-    private final Map<String, Long> held = new ConcurrentHashMap<>();
-    private final Map<Long, AtomicInteger> heldPerStage = new ConcurrentHashMap<>();
+    /** The item ids of every visit this instance holds (claimed, its end not yet written). */
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
+    /**
+     * The held visits that count against their stage's {@code max_concurrency}, by item id: its stage. A visit counts
+     * from its claim until its attempt is over and its delivery thread free ({@link #attemptOver}), not until its end
+     * is written: the wait for a group commit holds no thread.
+     */
+    private final Map<String, Long> occupying = new ConcurrentHashMap<>();
+    private final Map<Long, AtomicInteger> occupyingPerStage = new ConcurrentHashMap<>();
     /** Stages whose claim was held back by their {@code max_concurrency}: the end of one of their visits wakes the claim. */
     private final Set<Long> atTheirLimit = ConcurrentHashMap.newKeySet();
     /** A claim was held back by {@code webhook.max-in-flight}. */
@@ -216,7 +222,7 @@ public final class AssignmentQueue {
 
     /** Claims up to {@code asked} due files of one stage within its limits; says how many it claimed. */
     private int claimFrom(StageConfig stage, int asked, Instant now, List<Visit> claimed) {
-        int stageRoom = stage.maxConcurrency() - heldIn(stage.id());
+        int stageRoom = stage.maxConcurrency() - occupyingIn(stage.id());
         if (stageRoom <= 0) {
             atItsLimit(stage);
             return 0;
@@ -238,9 +244,10 @@ public final class AssignmentQueue {
             }
         }
         List<Visit> visits = claims.claim(stage, limit, now);
-        AtomicInteger count = heldPerStage.computeIfAbsent(stage.id(), id -> new AtomicInteger());
+        AtomicInteger count = occupyingPerStage.computeIfAbsent(stage.id(), id -> new AtomicInteger());
         for (Visit visit : visits) {
-            held.put(visit.itemId(), stage.id());
+            held.add(visit.itemId());
+            occupying.put(visit.itemId(), stage.id());
             count.incrementAndGet();
         }
         if (visits.size() == stageRoom) {
@@ -252,18 +259,18 @@ public final class AssignmentQueue {
     }
 
     /**
-     * The stage's claim was held back by its {@code max_concurrency}: the end of one of its visits wakes the claim once
+     * The stage's claim was held back by its {@code max_concurrency}: the end of its attempts wakes the claim once
      * half its room is free. Visits that ended since the count did not see the mark, so look once more.
      */
     private void atItsLimit(StageConfig stage) {
         atTheirLimit.add(stage.id());
-        if (heldIn(stage.id()) <= stage.maxConcurrency() / 2 && atTheirLimit.remove(stage.id())) {
+        if (occupyingIn(stage.id()) <= stage.maxConcurrency() / 2 && atTheirLimit.remove(stage.id())) {
             roomFreed.run();
         }
     }
 
-    private int heldIn(long stageId) {
-        AtomicInteger count = heldPerStage.get(stageId);
+    private int occupyingIn(long stageId) {
+        AtomicInteger count = occupyingPerStage.get(stageId);
         return count == null ? 0 : count.get();
     }
 
@@ -273,22 +280,35 @@ public final class AssignmentQueue {
      */
     private void forget(Visit visit) {
         stopWaiting(visit);
-        Long stageId = held.remove(visit.itemId());
-        if (stageId == null) {
-            return;
-        }
-        int left = heldPerStage.get(stageId).decrementAndGet();
-        boolean wake = false;
-        if (atTheirLimit.contains(stageId) && left <= catalog.stage(stageId).maxConcurrency() / 2
-            && atTheirLimit.remove(stageId)) {
-            wake = true;
-        }
-        if (held.size() <= maxInFlight / 2 && inFlightFull.compareAndSet(true, false)) {
+        boolean wake = freeStageRoom(visit);
+        if (held.remove(visit.itemId()) && held.size() <= maxInFlight / 2 && inFlightFull.compareAndSet(true, false)) {
             wake = true;
         }
         if (wake) {
             roomFreed.run();
         }
+    }
+
+    /**
+     * The visit's attempt is over and its delivery thread free (its end is being gathered for a group commit): its
+     * stage has room for another visit at once. The visit keeps its lease and its place in {@code webhook.max-in-flight}
+     * until its end is written.
+     */
+    public void attemptOver(Visit visit) {
+        if (freeStageRoom(visit)) {
+            roomFreed.run();
+        }
+    }
+
+    /** Says whether a claim held back by the stage's {@code max_concurrency} should be woken now. */
+    private boolean freeStageRoom(Visit visit) {
+        Long stageId = occupying.remove(visit.itemId());
+        if (stageId == null) {
+            return false;
+        }
+        int left = occupyingPerStage.get(stageId).decrementAndGet();
+        return atTheirLimit.contains(stageId) && left <= catalog.stage(stageId).maxConcurrency() / 2
+               && atTheirLimit.remove(stageId);
     }
 
     /** Files of these stages are left in the queue until the set changes; a stage that resumes is claimed at once. */
@@ -456,7 +476,8 @@ public final class AssignmentQueue {
         }
         waiting.clear();
         held.clear();
-        heldPerStage.clear();
+        occupying.clear();
+        occupyingPerStage.clear();
         released += storage.jdbc().update("UPDATE assignment SET status = " + releasedStatus("attempts") + ", lease_owner = NULL,"
                                           + " lease_expires_at = NULL, due_at = COALESCE(due_at, ?), updated_at = ?"
                                           + " WHERE status = 'SENDING' AND lease_owner = ?",

@@ -49,11 +49,7 @@ class ClaimWakeUpTest {
         storage = new Storage(database.url(), database.user(), database.password(), 2);
         stage = storage.jdbc().queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'", Long.class);
         // webhook.concurrency 1: a prefetch of 2, refilled once 1 is free
-        StageConfig send = new StageConfig(stage, "flow", "send", StageType.WEBHOOK, 1,
-                java.net.URI.create("http://127.0.0.1:9/send"), null, false, List.of(Duration.ofSeconds(1)),
-                Duration.ofSeconds(1), "annotate", "annotate", "annotate", List.of(), 100, 0,
-                com.annoflow.webhookstage.workflow.PayloadShape.DARWIN_V2, java.util.Map.of(), List.of(), null, null, false);
-        queue = new AssignmentQueue(storage, new WorkflowCatalog(List.of(send)), Clock.systemUTC(), "claim-wake-up-test",
+        queue = new AssignmentQueue(storage, new WorkflowCatalog(List.of(withMaxConcurrency(100))), Clock.systemUTC(), "claim-wake-up-test",
                 Duration.ofMinutes(5), 100, 256, 1, wakeUps::incrementAndGet);
     }
 
@@ -93,10 +89,7 @@ class ClaimWakeUpTest {
 
     @Test
     void aStageThatReachedItsMaxConcurrencyWakesTheClaimOnceHalfItsVisitsEnded() {
-        StageConfig two = new StageConfig(stage, "flow", "send", StageType.WEBHOOK, 1,
-                java.net.URI.create("http://127.0.0.1:9/send"), null, false, List.of(Duration.ofSeconds(1)),
-                Duration.ofSeconds(1), "annotate", "annotate", "annotate", List.of(), 2, 0,
-                com.annoflow.webhookstage.workflow.PayloadShape.DARWIN_V2, java.util.Map.of(), List.of(), null, null, false);
+        StageConfig two = withMaxConcurrency(2);
         // a prefetch of 8 (webhook.concurrency 4): only the stage's limit of 2 holds the claim back
         AssignmentQueue limited = new AssignmentQueue(storage, new WorkflowCatalog(List.of(two)), Clock.systemUTC(),
                 "claim-wake-up-test", Duration.ofMinutes(5), 100, 256, 4, wakeUps::incrementAndGet);
@@ -110,6 +103,36 @@ class ClaimWakeUpTest {
 
         assertThat(wakeUps).as("one of its two visits ended: half its room is free").hasValue(1);
         assertThat(limited.claim().visits()).as("claimed when woken").hasSize(1);
+    }
+
+    @Test
+    void aStageHasRoomForAnotherVisitOnceAnAttemptIsOverThoughItsEndIsNotWrittenYet() {
+        // max-in-flight 3: the visit whose end is gathered for a group commit keeps its lease and its place there
+        AssignmentQueue limited = new AssignmentQueue(storage, new WorkflowCatalog(List.of(withMaxConcurrency(2))),
+                Clock.systemUTC(), "claim-wake-up-test", Duration.ofMinutes(5), 100, 3, 4, wakeUps::incrementAndGet);
+        queueFiles(4);
+        List<Visit> claimed = limited.claim().visits();
+        assertThat(claimed).as("the stage's max_concurrency").hasSize(2);
+        claimed.forEach(limited::startClaimedAttempt);
+
+        limited.attemptOver(claimed.get(0));
+
+        assertThat(wakeUps).as("one of its two attempts is over: half its room is free").hasValue(1);
+        assertThat(statusOf(claimed.get(0))).as("its end is not written: still under this instance's lease").isEqualTo("SENDING");
+        assertThat(limited.claim().visits()).as("claimed while the first visit's end waits").hasSize(1);
+        limited.attemptOver(claimed.get(1));
+        assertThat(limited.claim().visits()).as("webhook.max-in-flight 3 counts visits until their end is written").isEmpty();
+    }
+
+    private StageConfig withMaxConcurrency(int maxConcurrency) {
+        return new StageConfig(stage, "flow", "send", StageType.WEBHOOK, 1,
+                java.net.URI.create("http://127.0.0.1:9/send"), null, false, List.of(Duration.ofSeconds(1)),
+                Duration.ofSeconds(1), "annotate", "annotate", "annotate", List.of(), maxConcurrency, 0,
+                com.annoflow.webhookstage.workflow.PayloadShape.DARWIN_V2, java.util.Map.of(), List.of(), null, null, false);
+    }
+
+    private String statusOf(Visit visit) {
+        return storage.jdbc().queryForObject("SELECT status FROM assignment WHERE item_id = ?", String.class, visit.itemId());
     }
 
     private void queueFiles(int count) {
