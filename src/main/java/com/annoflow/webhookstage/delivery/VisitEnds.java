@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Until its group has committed a visit has not ended: its file stays SENDING under this instance's lease, counts
  * against {@code webhook.max-in-flight}, and the API shows it so. Its delivery thread is free, though, so its stage's
- * {@code max_concurrency} room is given back as the end is gathered ({@code AssignmentQueue.attemptOver}). A crash in those milliseconds is a crash during the attempt: the attempt's row is lost and lease
- * recovery makes the file due again with its attempts counted, so a delivered file is sent once more with the same
- * delivery id (at-least-once) and no visit exceeds its budget. On stop every gathered end is written before the
+ * {@code max_concurrency} room is given back as the end is gathered ({@code AssignmentQueue.attemptOver}). A crash in
+ * those milliseconds is a crash during the attempt: the attempt's row is lost and lease recovery makes the file due
+ * again with its attempts counted, so a delivered file is sent once more with the same delivery id (at-least-once)
+ * and no visit exceeds its budget. On stop every gathered end is written before the
  * leases still held are given back.
  */
 public final class VisitEnds extends ServiceSupport {

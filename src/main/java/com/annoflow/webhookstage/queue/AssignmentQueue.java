@@ -78,7 +78,7 @@ public final class AssignmentQueue {
      */
     private final Map<String, Long> occupying = new ConcurrentHashMap<>();
     private final Map<Long, AtomicInteger> occupyingPerStage = new ConcurrentHashMap<>();
-    /** Stages whose claim was held back by their {@code max_concurrency}: the end of one of their visits wakes the claim. */
+    /** Stages whose claim was held back by their {@code max_concurrency}: the end of their attempts wakes the claim. */
     private final Set<Long> atTheirLimit = ConcurrentHashMap.newKeySet();
     /** A claim was held back by {@code webhook.max-in-flight}. */
     private final AtomicBoolean inFlightFull = new AtomicBoolean();
