@@ -31,7 +31,9 @@ public final class LeaseRecoveryRoutes extends RouteBuilder {
     public void configure() {
         from("quartz://webhook/lease-recovery?stateful=true&trigger.repeatInterval=" + interval.toMillis())
                 .routeId("lease-recovery")
-                .log(LoggingLevel.DEBUG, "webhook.jobs", "lease-recovery runs on " + instanceId)
+                // the run's scheduled time (epoch ms): with several instances, one trigger's runs share one grid
+                .log(LoggingLevel.DEBUG, "webhook.jobs",
+                        "lease-recovery runs on " + instanceId + " for ${header.scheduledFireTime.time}")
                 .setHeader("now", () -> Storage.utc(clock.instant()))
                 // its interrupted attempt counts: WAITING, due at once (its due time is in the past), attempts and delivery id kept
                 .to("sql:UPDATE assignment SET status = " + AssignmentQueue.releasedStatus("attempts")
