@@ -274,8 +274,14 @@ public final class StageCircuits {
         return view;
     }
 
-    /** Reads the manual pauses from the database (another instance may have set or lifted one). */
-    public void refreshOperatorPauses() {
+    /**
+     * Reads the manual pauses from the database (another instance may have set or lifted one) and tells the queue.
+     * One refresh at a time, from its read to its write: the endpoint-probe route refreshes every 5 s, and a refresh
+     * that had read the pauses just before an operator's resume (or pause) and wrote them after the resume's own
+     * refresh put the stage back as it was, on this instance, until the next refresh (a benchmark run sent nothing for
+     * 5.0 s after a resume; APauseOrResumeIsNotUndoneByARefreshBesideItTest).
+     */
+    public synchronized void refreshOperatorPauses() {
         Map<Long, OperatorPause> pauses = new ConcurrentHashMap<>();
         storage.jdbc().query("SELECT stage_id, paused_by, reason, paused_at, cause FROM stage_pause", rs -> {
             pauses.put(rs.getLong("stage_id"), new OperatorPause(rs.getString("paused_by"), rs.getString("reason"),
@@ -326,6 +332,11 @@ public final class StageCircuits {
             }
             default -> { }
         }
+        publishPausedStages();
+    }
+
+    /** Tells the queue which stages are paused now; under the same lock as a refresh, so no older view lands last. */
+    private synchronized void publishPausedStages() {
         pausedStagesListener.accept(pausedStageIds());
     }
 }
