@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import com.annoflow.webhookstage.api.ApiLimits;
+import com.annoflow.webhookstage.api.ServerPorts;
 import com.annoflow.webhookstage.endpointhealth.EndpointHealthSettings;
 import com.annoflow.webhookstage.retention.RetentionSettings;
 import com.annoflow.webhookstage.workflow.RetrySchedule;
@@ -302,6 +303,9 @@ public record BundleSettings(
                 problems.add(PREFIX + "circuit.window=" + s.endpointHealth().window().toMillis() + "ms: must be at least 1s"
                              + " (the failure rate is counted per second)");
             }
+            // the HTTP servers' addresses too, before the database is touched: Camel's server would only log a taken
+            // port, and the bundle would run without its API
+            problems.addAll(ServerPorts.problems(properties));
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("Invalid configuration:\n  - " + String.join("\n  - ", problems));
             }

@@ -11,7 +11,6 @@ import com.annoflow.webhookstage.api.ApiRoutes;
 import com.annoflow.webhookstage.api.FilesApi;
 import com.annoflow.webhookstage.api.HttpGuard;
 import com.annoflow.webhookstage.api.KeysApi;
-import com.annoflow.webhookstage.api.ServerPorts;
 import com.annoflow.webhookstage.api.StagesApi;
 import com.annoflow.webhookstage.api.WorkflowsApi;
 import com.annoflow.webhookstage.delivery.Attempts;
@@ -98,11 +97,6 @@ public class WebhookStageConfiguration implements CamelConfiguration {
 
     private void configureBundle(CamelContext context) throws Exception {
         BundleSettings settings = BundleSettings.from(context);
-        List<String> taken = ServerPorts.problems(context.getPropertiesComponent());
-        if (!taken.isEmpty()) {
-            // before the database is touched: Camel's HTTP server would only log it and the bundle run without its API
-            throw new IllegalArgumentException("Invalid configuration:\n  - " + String.join("\n  - ", taken));
-        }
         LOG.info("Starting {} with {}", settings.userAgent(), settings);
         Storage storage = new Storage(settings.dbUrl(), settings.dbUser(), settings.dbPassword(), settings.dbPoolSize());
         try {

@@ -35,15 +35,11 @@ public final class ServerPorts {
             return;
         }
         String host = properties.resolveProperty(server + ".host").orElse("0.0.0.0").trim();
-        String portText = properties.resolveProperty(server + ".port").orElse(Integer.toString(defaultPort)).trim();
-        int port;
-        try {
-            port = Integer.parseInt(portText);
-        } catch (NumberFormatException e) {
-            port = -1;
-        }
+        // a port that is not a whole number never gets here: camel-main refuses it first, naming the property
+        String portText = properties.resolveProperty(server + ".port").orElse(Integer.toString(defaultPort));
+        int port = Integer.parseInt(portText.trim());
         if (port < 0 || port > 65535) {
-            problems.add(server + ".port=" + portText + ": must be a port number from 1 to 65535");
+            problems.add(server + ".port=" + port + ": must be a port number from 1 to 65535");
             return;
         }
         if (port == 0) {
@@ -53,8 +49,8 @@ public final class ServerPorts {
         for (String address : everyAddress ? List.of(host, "127.0.0.1") : List.of(host)) {
             InetSocketAddress socket = new InetSocketAddress(address, port);
             if (socket.isUnresolved()) {
-                problems.add(server + ".host=" + host + ": not an address of this machine (use 127.0.0.1, or 0.0.0.0 for"
-                             + " every interface)");
+                problems.add(server + ".host=" + host + ": not an address of this machine (use 127.0.0.1, or 0.0.0.0"
+                             + " for every interface)");
                 return;
             }
             try (ServerSocket probe = new ServerSocket()) {
@@ -63,9 +59,9 @@ public final class ServerPorts {
             } catch (IOException e) {
                 String why = String.valueOf(e.getMessage());
                 problems.add(why.toLowerCase(Locale.ROOT).contains("in use")
-                        ? server + ".port=" + port + ": " + address + ":" + port + " is already in use, by another process"
-                          + " or another bundle; stop it, or choose a free port in config/application.properties or with -D"
-                          + server + ".port=<port>"
+                        ? server + ".port=" + port + ": " + address + ":" + port + " is already in use, by another"
+                          + " process or another bundle; stop it, or choose a free port in config/application.properties"
+                          + " or with -D" + server + ".port=<port>"
                         : server + ".host=" + host + ": " + address + ":" + port + " cannot be listened on (" + why
                           + "); use an address of this machine (127.0.0.1, or 0.0.0.0 for every interface)");
                 return;

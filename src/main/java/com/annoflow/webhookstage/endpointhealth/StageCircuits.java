@@ -291,7 +291,7 @@ public final class StageCircuits {
         boolean changed = !pauses.equals(operatorPauses);
         operatorPauses = Map.copyOf(pauses);
         if (changed) {
-            pausedStagesListener.accept(pausedStageIds());
+            publishPausedStages();
         }
     }
 

@@ -20,23 +20,20 @@ class PortsInUseTest {
     @Test
     void aStartUpOnAnApiPortAnotherProcessHoldsStopsAndNamesTheProperty() throws IOException {
         try (Receiver receiver = new Receiver().start(); ServerSocket other = listeningOn("127.0.0.1")) {
-            BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver)
-                    .with("camel.server.port", Integer.toString(other.getLocalPort()));
-            assertThatThrownBy(bundle::start).hasStackTraceContaining("camel.server.port=" + other.getLocalPort()
-                    + ": 127.0.0.1:" + other.getLocalPort() + " is already in use")
-                    .hasStackTraceContaining("-Dcamel.server.port=<port>");
-            bundle.close();
+            assertThatStartUpStops(BundleUnderTest.forDeliveryTests(receiver)
+                            .with("camel.server.port", Integer.toString(other.getLocalPort())),
+                    "camel.server.port=" + other.getLocalPort() + ": 127.0.0.1:" + other.getLocalPort()
+                    + " is already in use", "-Dcamel.server.port=<port>");
         }
     }
 
     @Test
     void aStartUpOnAManagementPortAnotherProcessHoldsStopsAndNamesTheProperty() throws IOException {
         try (Receiver receiver = new Receiver().start(); ServerSocket other = listeningOn("127.0.0.1")) {
-            BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver)
-                    .with("camel.management.port", Integer.toString(other.getLocalPort()));
-            assertThatThrownBy(bundle::start).hasStackTraceContaining("camel.management.port=" + other.getLocalPort()
-                    + ": 127.0.0.1:" + other.getLocalPort() + " is already in use");
-            bundle.close();
+            assertThatStartUpStops(BundleUnderTest.forDeliveryTests(receiver)
+                            .with("camel.management.port", Integer.toString(other.getLocalPort())),
+                    "camel.management.port=" + other.getLocalPort() + ": 127.0.0.1:" + other.getLocalPort()
+                    + " is already in use");
         }
     }
 
@@ -45,12 +42,26 @@ class PortsInUseTest {
         // depending on how each side sets its socket up, Linux may let 0.0.0.0:port be bound beside 127.0.0.1:port,
         // and the more specific socket then gets every local request: both addresses are tried
         try (Receiver receiver = new Receiver().start(); ServerSocket other = listeningOn("127.0.0.1")) {
-            BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).with("camel.server.host", "0.0.0.0")
-                    .with("camel.server.port", Integer.toString(other.getLocalPort()));
-            assertThatThrownBy(bundle::start).hasStackTraceContaining("camel.server.port=" + other.getLocalPort() + ": ")
-                    .hasStackTraceContaining(":" + other.getLocalPort() + " is already in use");
-            bundle.close();
+            assertThatStartUpStops(BundleUnderTest.forDeliveryTests(receiver).with("camel.server.host", "0.0.0.0")
+                            .with("camel.server.port", Integer.toString(other.getLocalPort())),
+                    "camel.server.port=" + other.getLocalPort() + ": ", ":" + other.getLocalPort() + " is already in use");
         }
+    }
+
+    @Test
+    void aPortBeyondTheLastPortNumberStopsStartUpWithTheProperty() {
+        try (Receiver receiver = new Receiver().start()) {
+            assertThatStartUpStops(BundleUnderTest.forDeliveryTests(receiver).with("camel.server.port", "70000"),
+                    "camel.server.port=70000: must be a port number from 1 to 65535");
+        }
+    }
+
+    private static void assertThatStartUpStops(BundleUnderTest bundle, String... saying) {
+        var stopped = assertThatThrownBy(bundle::start);
+        for (String words : saying) {
+            stopped.hasStackTraceContaining(words);
+        }
+        bundle.close();
     }
 
     /** Another process's server socket, set up as most servers (and Vert.x) set theirs: address reuse on. */
