@@ -24,6 +24,8 @@ public final class RetentionRoutes extends RouteBuilder {
 
     private static final String DATA_SOURCE = "?dataSource=#webhookDataSource";
     private static final String UPDATE_COUNT = "CamelSqlUpdateCount";
+    /** A transition {@code t} that does not record that its file passed a webhook stage. */
+    private static final String NOT_A_PASSED_STAGE = "t.from_stage_id IS NULL OR t.reason NOT IN ('DELIVERED', 'FAILED')";
 
     private final Clock clock;
     private final RetentionSettings settings;
@@ -57,11 +59,15 @@ public final class RetentionRoutes extends RouteBuilder {
                 .loopDoWhile(batchWasFull())
                     .to("sql:INSERT INTO stage_passed (item_id, stage_id) SELECT DISTINCT t.item_id, t.from_stage_id"
                         + " FROM stage_transition t WHERE t.id IN (" + oldest("stage_transition", "moved_at") + ")"
-                        + " AND t.from_stage_id IS NOT NULL AND t.reason IN ('DELIVERED', 'FAILED') AND NOT EXISTS"
+                        + " AND NOT (" + NOT_A_PASSED_STAGE + ") AND NOT EXISTS"
                         + " (SELECT 1 FROM stage_passed p WHERE p.item_id = t.item_id AND p.stage_id = t.from_stage_id)"
                         + DATA_SOURCE)
-                    .to("sql:DELETE FROM stage_transition WHERE id IN (" + oldest("stage_transition", "moved_at") + ")"
-                        + DATA_SOURCE)
+                    // chooses its batch anew, so it may hold rows that aged after the insert chose its own: a
+                    // transition that marks a passed webhook stage goes only once its mark is kept (the next run
+                    // marks and deletes it; the batch comes back short, so this run stops here)
+                    .to("sql:DELETE FROM stage_transition t WHERE t.id IN (" + oldest("stage_transition", "moved_at") + ")"
+                        + " AND (" + NOT_A_PASSED_STAGE + " OR EXISTS (SELECT 1 FROM stage_passed p"
+                        + " WHERE p.item_id = t.item_id AND p.stage_id = t.from_stage_id))" + DATA_SOURCE)
                     .process(exchange -> addDeleted(exchange, "transitions"))
                 .end()
                 .setVariable("files", constant(0))
