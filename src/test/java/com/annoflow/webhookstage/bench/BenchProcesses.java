@@ -46,6 +46,26 @@ final class BenchProcesses {
         return bundle;
     }
 
+    /**
+     * Runs {@code work} with the bundle's JVM stopped (SIGSTOP, then SIGCONT): a measurement of the database alone, with
+     * none of the paused bundle's periodic queries (queue gauges, lease recovery, endpoint health) beside it.
+     */
+    <T> T whileBundleSuspended(java.util.concurrent.Callable<T> work) throws Exception {
+        signalBundle("STOP");
+        try {
+            return work.call();
+        } finally {
+            signalBundle("CONT");
+        }
+    }
+
+    private void signalBundle(String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(bundle.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + bundle.pid() + " failed");
+        }
+    }
+
     Process receiver() {
         return receiver;
     }

@@ -82,7 +82,7 @@ public final class Benchmark {
             int port = BenchProcesses.freePort();
             hsqldb.setPort(port);
             hsqldb.setDatabaseName(0, "bench");
-            hsqldb.setDatabasePath(0, "file:" + DIR.resolve("hsqldb").toAbsolutePath() + "/bench;hsqldb.tx=locks");
+            hsqldb.setDatabasePath(0, "file:" + DIR.resolve("hsqldb").toAbsolutePath() + "/bench;hsqldb.tx=locks" + System.getProperty("bench.hsqldb-url-extra", ""));
             hsqldb.setSilent(true);
             hsqldb.setLogWriter(null);
             hsqldb.start();
@@ -301,6 +301,8 @@ public final class Benchmark {
                                           : "100 (both candidate queries, median of " + Measurement.HSQLDB_CLAIM_SAMPLES + "), ms")
                  + ", 1,000 files due, " + RETRY_WAITING + " waiting for a retry (due in an hour) | " + retrying[1]
                  + " | | (" + retrying[0] + " with 1,000 waiting) |");
+            report.line("| … the same with the (paused) bundle's process suspended, so none of its periodic queries runs"
+                 + " beside | " + retrying[5] + " | | (" + retrying[4] + " with 1,000 waiting) |");
             report.line("| with " + RETRY_WAITING + " files waiting for a retry: bundle deliveries/s, " + FILES + " files | "
                  + retrying[2] + " | | |");
             report.line("| with " + RETRY_WAITING + " files waiting for a retry: bundle RSS now (VmRSS), MB | " + retrying[3] + " | | |");
@@ -460,12 +462,16 @@ public final class Benchmark {
         BenchData.assign(jdbc, plain.subList(0, 1_000), hook);
         jdbc.execute(postgres ? "ANALYZE assignment" : "CHECKPOINT");
         String small = postgres ? Measurement.claimMillis(jdbc, hook) : Measurement.hsqldbClaimMillis(jdbc, hook);
+        String smallSuspended = processes.whileBundleSuspended(() -> postgres ? Measurement.claimMillis(jdbc, hook)
+                : Measurement.hsqldbClaimMillis(jdbc, hook));
         reset(jdbc);
         List<String> many = BenchData.insertFiles(jdbc, "retry-many-", RETRY_WAITING);
         BenchData.park(jdbc, many, hook);
         BenchData.assign(jdbc, plain.subList(0, 1_000), hook);
         jdbc.execute(postgres ? "ANALYZE assignment" : "CHECKPOINT");
         String big = postgres ? Measurement.claimMillis(jdbc, hook) : Measurement.hsqldbClaimMillis(jdbc, hook);
+        String bigSuspended = processes.whileBundleSuspended(() -> postgres ? Measurement.claimMillis(jdbc, hook)
+                : Measurement.hsqldbClaimMillis(jdbc, hook));
         reset(jdbc);
         BenchData.park(jdbc, many, hook);
         processes.resetReceiver(false);
@@ -481,7 +487,7 @@ public final class Benchmark {
         processes.pause(true);
         jdbc.update("DELETE FROM assignment WHERE status = 'WAITING'");
         processes.pause(false);
-        return new String[] { small, big, String.format(Locale.ROOT, "%.0f", rate), rss };
+        return new String[] { small, big, String.format(Locale.ROOT, "%.0f", rate), rss, smallSuspended, bigSuspended };
     }
 
     private double throughput(JdbcTemplate jdbc, List<String> files, long stage, long next, boolean failFirst)
