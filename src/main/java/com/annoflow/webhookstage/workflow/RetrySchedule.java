@@ -69,19 +69,28 @@ public final class RetrySchedule {
         return String.join(", ", parts);
     }
 
-    /** A wait as a person reads it in a log line: 450ms, 5s, 4m 58s, 2h 3m. */
+    /**
+     * A wait as a person reads it in a log line: 450ms, 1.8s, 12s, 4m 58s, 2h 3m. Rounded, never cut: a jittered 2 s
+     * wait of 1,790 ms reads 1.8s, not 1s.
+     */
     public static String roughly(Duration wait) {
-        long s = wait.toSeconds();
-        if (s == 0) {
-            return wait.toMillis() + "ms";
+        long ms = wait.toMillis();
+        if (ms < 1000) {
+            return ms + "ms";
         }
+        if (ms < 9_950) {
+            long tenths = Math.round(ms / 100.0);
+            return tenths / 10 + (tenths % 10 == 0 ? "" : "." + tenths % 10) + "s";
+        }
+        long s = Math.round(ms / 1000.0);
         if (s < 60) {
             return s + "s";
         }
         if (s < 3600) {
             return s / 60 + "m" + (s % 60 == 0 ? "" : " " + s % 60 + "s");
         }
-        return s / 3600 + "h" + (s % 3600 / 60 == 0 ? "" : " " + s % 3600 / 60 + "m");
+        long m = Math.round(s / 60.0);
+        return m / 60 + "h" + (m % 60 == 0 ? "" : " " + m % 60 + "m");
     }
 
     public static String written(Duration wait) {
