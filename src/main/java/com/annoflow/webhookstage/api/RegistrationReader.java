@@ -112,12 +112,13 @@ final class RegistrationReader {
         }
         List<String> annotationProblems = AnnotationValidator.validate(annotations);
         annotationProblems.forEach(problem -> problems.add(path + "." + problem));
-        List<String> bodies = new ArrayList<>();
+        List<JsonNode> checked = new ArrayList<>();
         if (annotations != null && annotations.isArray()) {
-            annotations.forEach(a -> bodies.add(a.toString()));
+            annotations.forEach(checked::add);
         }
-        return new RegisteredFile(new Item(name, filePath == null ? "/" : filePath,
-                new SourceInfo(itemId, team, dataset, workview), slots), bodies);
+        // kept only when nothing in the request was refused (the caller throws on any problem)
+        return RegisteredFile.ofValidated(new Item(name, filePath == null ? "/" : filePath,
+                new SourceInfo(itemId, team, dataset, workview), slots), checked);
     }
 
     private List<Slot> slots(JsonNode slots, String path) {

@@ -102,6 +102,7 @@ public final class DemoRoutes extends RouteBuilder {
                      + "\"annotators\":[{\"email\":\"annotator@example.org\",\"full_name\":\"Demo Annotator\"}],"
                      + "\"attributes\":[],\"properties\":[]}";
         String tag = "{\"id\":\"" + UUID.randomUUID() + "\",\"name\":\"daylight\",\"slot_names\":[\"0\"],\"tag\":{}}";
-        return new RegisteredFile(item, List.of(car, tag));
+        // written here as the API stores what it checked: compact JSON, marked, so it is sent as stored
+        return new RegisteredFile(item, List.of(car, tag), true);
     }
 }

@@ -61,7 +61,9 @@ public final class FileCatalog {
         }
         List<String> annotations = file.annotations();
         for (int a = 0; a < annotations.size(); a++) {
-            jdbc.update("INSERT INTO annotation (item_id, position, body) VALUES (?, ?, ?)", itemId, a, annotations.get(a));
+            String body = annotations.get(a);
+            jdbc.update("INSERT INTO annotation (item_id, position, body, body_mark) VALUES (?, ?, ?, ?)", itemId, a, body,
+                    file.validated() ? StoredAnnotation.mark(body) : null);
         }
     }
 
@@ -102,18 +104,20 @@ public final class FileCatalog {
     }
 
     /** The annotation bodies of several files, in their order, in one statement; files without any are absent. */
-    public Map<String, List<String>> annotations(List<String> itemIds) {
-        Map<String, List<String>> bodies = new HashMap<>();
+    public Map<String, List<StoredAnnotation>> annotations(List<String> itemIds) {
+        Map<String, List<StoredAnnotation>> bodies = new HashMap<>();
         if (itemIds.isEmpty()) {
             return bodies;
         }
         // HSQLDB sends a CLOB as a locator and fetches it in round trips of its own: cast it to text in the query
         String body = storage.isPostgres() ? "body" : "CAST(body AS VARCHAR(16777216))";
-        new NamedParameterJdbcTemplate(storage.jdbc()).query("SELECT item_id, " + body + " AS body FROM annotation"
-                                                             + " WHERE item_id IN (:ids) ORDER BY item_id, position",
+        new NamedParameterJdbcTemplate(storage.jdbc()).query("SELECT item_id, " + body + " AS body, body_mark"
+                                                             + " FROM annotation WHERE item_id IN (:ids)"
+                                                             + " ORDER BY item_id, position",
                 new MapSqlParameterSource("ids", itemIds),
                 rs -> {
-                    bodies.computeIfAbsent(rs.getString("item_id"), id -> new ArrayList<>()).add(rs.getString("body"));
+                    bodies.computeIfAbsent(rs.getString("item_id"), id -> new ArrayList<>())
+                            .add(StoredAnnotation.read(rs.getString("body"), rs.getObject("body_mark", Long.class)));
                 });
         return bodies;
     }

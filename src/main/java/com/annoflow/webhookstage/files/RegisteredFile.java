@@ -2,7 +2,24 @@ package com.annoflow.webhookstage.files;
 
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
 
-/** A file as stored: its V7 item metadata and its annotations as the JSON text they arrived in. */
-public record RegisteredFile(Item item, List<String> annotations) {
+/**
+ * A file as stored: its V7 item metadata and its annotations as JSON text.
+ *
+ * @param validated whether the annotations passed the API's checks and are written in Jackson's compact form
+ *                  ({@link #ofValidated}): the catalog then marks them, and a payload sends each marked text as stored
+ *                  instead of parsing, checking and writing it again
+ */
+public record RegisteredFile(Item item, List<String> annotations, boolean validated) {
+
+    /** Annotations as some writer gave them: checked and re-written whenever a payload includes them. */
+    public RegisteredFile(Item item, List<String> annotations) {
+        this(item, annotations, false);
+    }
+
+    /** Annotations that passed {@code AnnotationValidator}, written here in Jackson's compact form. */
+    public static RegisteredFile ofValidated(Item item, List<JsonNode> annotations) {
+        return new RegisteredFile(item, annotations.stream().map(JsonNode::toString).toList(), true);
+    }
 }

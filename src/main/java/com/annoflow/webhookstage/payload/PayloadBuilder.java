@@ -6,12 +6,16 @@ import java.util.Map;
 
 import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.files.Item;
+import com.annoflow.webhookstage.files.StoredAnnotation;
 import com.annoflow.webhookstage.queue.Visit;
+import com.annoflow.webhookstage.workflow.PayloadShape;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.util.RawValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +62,7 @@ public final class PayloadBuilder {
             return List.of();
         }
         Map<String, Item> items = files.items(visits.stream().map(Visit::itemId).toList());
-        Map<String, List<String>> annotations = files.annotations(visits.stream()
+        Map<String, List<StoredAnnotation>> annotations = files.annotations(visits.stream()
                 .filter(v -> workflows.stage(v.stageId()).includeAnnotations()).map(Visit::itemId).toList());
         List<ClaimedFile> claimed = new ArrayList<>(visits.size());
         for (Visit visit : visits) {
@@ -102,19 +106,30 @@ public final class PayloadBuilder {
         if (claimed.item() == null) {
             throw new InvalidPayloadException(List.of("file " + claimed.visit().itemId() + " is assigned but not registered"));
         }
-        List<JsonNode> annotations = claimed.annotations() == null ? null : annotations(claimed.annotations());
+        // the flat shape reads each annotation's name; the others only write them
+        boolean writtenOnly = stage.payload().kind() != PayloadShape.Kind.FLAT;
+        List<JsonNode> annotations = claimed.annotations() == null ? null : annotations(claimed.annotations(), writtenOnly);
         return new WebhookPayload(WebhookPayload.VERSION, WebhookPayload.SCHEMA_REF, claimed.visit().deliveryId(),
                 new WebhookPayload.Workflow(stage.workflow()),
                 new WebhookPayload.Stage(stage.name(), stage.type().label()), claimed.item(), annotations);
     }
 
-    private List<JsonNode> annotations(List<String> bodies) {
+    /**
+     * The annotations to send. A text that is still as the API checked and stored it (compact, the same bytes Jackson
+     * would write again) goes out as it is when the payload only writes it; any other is parsed and checked again (other
+     * writers share the database) and written anew. Either way the bytes are those of the compact form.
+     */
+    private List<JsonNode> annotations(List<StoredAnnotation> stored, boolean writtenOnly) {
         List<String> problems = new ArrayList<>();
         List<JsonNode> parsed = new ArrayList<>();
-        for (int i = 0; i < bodies.size(); i++) {
+        for (int i = 0; i < stored.size(); i++) {
             String path = "annotations[" + i + "]";
+            if (writtenOnly && stored.get(i).asRegistered()) {
+                parsed.add(JsonNodeFactory.instance.rawValueNode(new RawValue(stored.get(i).body())));
+                continue;
+            }
             try {
-                JsonNode annotation = json.readTree(bodies.get(i));
+                JsonNode annotation = json.readTree(stored.get(i).body());
                 AnnotationValidator.validate(annotation, path, problems);
                 parsed.add(annotation);
             } catch (JsonProcessingException e) {

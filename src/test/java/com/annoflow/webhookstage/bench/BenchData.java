@@ -18,6 +18,9 @@ import com.annoflow.webhookstage.files.SourceFile;
 import com.annoflow.webhookstage.files.SourceInfo;
 import com.annoflow.webhookstage.files.Team;
 import com.annoflow.webhookstage.storage.Storage;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -64,15 +67,27 @@ final class BenchData {
                         new Dataset("Cars 2026", "cars-2026", "https://example.org/datasets/339222/dataset-management"),
                         "https://example.org/workview?dataset=339222&item=" + id),
                 slots);
-        List<String> annotations = new ArrayList<>();
+        List<JsonNode> annotations = new ArrayList<>();
         for (int size = 0; size < annotationBytes; ) {
             String annotation = "{\"id\": \"" + UUID.randomUUID() + "\", \"name\": \"car\", \"slot_names\": [\"0\"],"
                                 + " \"polygon\": {\"paths\": [[" + "{\"x\": 120.5, \"y\": 310.25}, ".repeat(40)
                                 + "{\"x\": 1.0, \"y\": 2.0}]]}}";
-            annotations.add(annotation);
+            annotations.add(parse(annotation));
+            // counted as written here (as before the mark, so the same annotations and the same bytes are sent)
             size += annotation.length();
         }
-        return new RegisteredFile(item, annotations);
+        // as the API registers them: checked (these are valid) and stored compact, with their mark
+        return RegisteredFile.ofValidated(item, annotations);
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode parse(String annotation) {
+        try {
+            return JSON.readTree(annotation);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Assigns the files to a webhook stage, as the bundle's API does with files that sit in an earlier stage. */
