@@ -451,7 +451,8 @@ public final class Benchmark {
     /**
      * Files waiting for a retry, due in an hour, beside 1,000 due files of the same stage: the claim's cost with 1,000 and
      * with {@link #RETRY_WAITING} of them waiting, then the bundle delivering {@link #FILES} files while they wait, and
-     * its RSS. @return [claim small, claim big, deliveries/s, RSS MB]
+     * its RSS. @return [claim small, claim big, deliveries/s, RSS MB,
+     * claim small and claim big with the bundle suspended]
      */
     private String[] retriesWaiting(JdbcTemplate jdbc, long hook, long next, List<String> plain)
             throws Exception {
