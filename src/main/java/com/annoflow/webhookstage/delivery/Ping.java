@@ -26,6 +26,10 @@ import org.apache.camel.ProducerTemplate;
  */
 public final class Ping {
 
+    /** How a ping's (and an endpoint probe's) delivery id starts, so a receiver can tell a test from a delivery. */
+    public static final String DELIVERY_ID_PREFIX = "msg_ping_";
+
+
     /** Marks a ping or a probe, never a delivery: receivers and routes may drop such requests. */
     public static final String TEST_HEADER = "webhook-test";
 
@@ -44,7 +48,7 @@ public final class Ping {
     }
 
     public Map<String, Object> send(StageConfig stage) throws Exception {
-        String deliveryId = "msg_ping_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+        String deliveryId = DELIVERY_ID_PREFIX + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
         WebhookPayload darwin = new WebhookPayload(WebhookPayload.VERSION, WebhookPayload.SCHEMA_REF, deliveryId,
                 new WebhookPayload.Workflow(stage.workflow()), new WebhookPayload.Stage(stage.name(), stage.type().label()),
                 new Item("ping", "/", new SourceInfo("00000000-0000-0000-0000-000000000000",

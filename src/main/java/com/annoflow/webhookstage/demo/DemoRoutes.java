@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
+import com.annoflow.webhookstage.delivery.Ping;
 import com.annoflow.webhookstage.files.Dataset;
 import com.annoflow.webhookstage.files.FileCatalog;
 import com.annoflow.webhookstage.files.Item;
@@ -27,7 +28,8 @@ import org.apache.camel.builder.RouteBuilder;
 /**
  * The demo ({@code webhook.demo.enabled=true}): a receiver inside the bundle, and a few files registered and assigned
  * to every webhook stage at start-up, so a new user sees the whole flow. The receiver answers 503 to the first attempt
- * of every delivery, to show a retry carrying the same delivery id. Turn it off in production.
+ * of every delivery, to show a retry carrying the same delivery id (pings and endpoint probes get 200). Turn it off in
+ * production.
  */
 public final class DemoRoutes extends RouteBuilder {
 
@@ -59,7 +61,10 @@ public final class DemoRoutes extends RouteBuilder {
     private void receive(Exchange exchange) throws Exception {
         String deliveryId = exchange.getMessage().getHeader("webhook-id", String.class);
         JsonNode payload = json.readTree(exchange.getMessage().getBody(String.class));
-        boolean firstAttempt = deliveryId != null && seenDeliveries.add(deliveryId);
+        // a ping or endpoint probe is answered 200: failing it too would keep a paused demo stage paused for good (a
+        // restart forgets the deliveries seen, so their next attempts fail again and may pause the stage)
+        boolean firstAttempt = deliveryId != null && !deliveryId.startsWith(Ping.DELIVERY_ID_PREFIX)
+                               && seenDeliveries.add(deliveryId);
         // only names, counts and the body's top-level keys (so a payload shape's fields show): a receiver's log is no
         // place for the Authorization header or the whole payload
         String name = payload.at("/item/name").isMissingNode() ? payload.path("item_name").asText() : payload.at("/item/name").asText();
