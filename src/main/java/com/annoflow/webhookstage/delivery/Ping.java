@@ -29,7 +29,6 @@ public final class Ping {
     /** How a ping's (and an endpoint probe's) delivery id starts, so a receiver can tell a test from a delivery. */
     public static final String DELIVERY_ID_PREFIX = "msg_ping_";
 
-
     /** Marks a ping or a probe, never a delivery: receivers and routes may drop such requests. */
     public static final String TEST_HEADER = "webhook-test";
 

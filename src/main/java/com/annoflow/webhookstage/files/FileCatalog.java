@@ -8,6 +8,7 @@ import java.util.Map;
 
 import com.annoflow.webhookstage.storage.Storage;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.ResultSetExtractor;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
@@ -78,37 +79,40 @@ public final class FileCatalog {
         if (itemIds.isEmpty()) {
             return items;
         }
-        // the slot the previous row was in (rows come ordered by file, slot, source file)
-        Object[] lastSlot = { null, null };
         new NamedParameterJdbcTemplate(storage.jdbc()).query(ITEMS_WITH_SLOTS, new MapSqlParameterSource("ids", itemIds),
-                rs -> {
-                    String itemId = rs.getString("item_id");
-                    Item item = items.get(itemId);
-                    if (item == null) {
-                        item = new Item(rs.getString("name"), rs.getString("path"),
-                                new SourceInfo(itemId, new Team(rs.getString("team_name"), rs.getString("team_slug")),
-                                        new Dataset(rs.getString("dataset_name"), rs.getString("dataset_slug"),
-                                                rs.getString("dataset_management_url")),
-                                        rs.getString("workview_url")),
-                                new ArrayList<>());
-                        items.put(itemId, item);
+                (ResultSetExtractor<Void>) rs -> {
+                    // rows come ordered by file, slot, source file: a slot starts where file or slot position changes
+                    String lastItemId = null;
+                    Integer lastSlotPosition = null;
+                    while (rs.next()) {
+                        String itemId = rs.getString("item_id");
+                        Item item = items.get(itemId);
+                        if (item == null) {
+                            item = new Item(rs.getString("name"), rs.getString("path"),
+                                    new SourceInfo(itemId, new Team(rs.getString("team_name"), rs.getString("team_slug")),
+                                            new Dataset(rs.getString("dataset_name"), rs.getString("dataset_slug"),
+                                                    rs.getString("dataset_management_url")),
+                                            rs.getString("workview_url")),
+                                    new ArrayList<>());
+                            items.put(itemId, item);
+                        }
+                        Integer slotPosition = (Integer) rs.getObject("slot_position");
+                        if (slotPosition == null) {
+                            continue; // a file without slots: its one row
+                        }
+                        List<Slot> slots = item.slots();
+                        if (!itemId.equals(lastItemId) || !slotPosition.equals(lastSlotPosition)) {
+                            slots.add(new Slot(rs.getString("slot_name"), rs.getString("type"),
+                                    (Integer) rs.getObject("width"), (Integer) rs.getObject("height"), new ArrayList<>()));
+                            lastItemId = itemId;
+                            lastSlotPosition = slotPosition;
+                        }
+                        if (rs.getObject("source_position") != null) {
+                            slots.get(slots.size() - 1).sourceFiles()
+                                    .add(new SourceFile(rs.getString("file_name"), rs.getString("url")));
+                        }
                     }
-                    Integer slotPosition = (Integer) rs.getObject("slot_position");
-                    if (slotPosition == null) {
-                        return; // a file without slots: its one row
-                    }
-                    List<Slot> slots = item.slots();
-                    if (!itemId.equals(lastSlot[0]) || !slotPosition.equals(lastSlot[1])) {
-                        // a slot's first row
-                        slots.add(new Slot(rs.getString("slot_name"), rs.getString("type"),
-                                (Integer) rs.getObject("width"), (Integer) rs.getObject("height"), new ArrayList<>()));
-                        lastSlot[0] = itemId;
-                        lastSlot[1] = slotPosition;
-                    }
-                    if (rs.getObject("source_position") != null) {
-                        slots.get(slots.size() - 1).sourceFiles()
-                                .add(new SourceFile(rs.getString("file_name"), rs.getString("url")));
-                    }
+                    return null;
                 });
         return items;
     }

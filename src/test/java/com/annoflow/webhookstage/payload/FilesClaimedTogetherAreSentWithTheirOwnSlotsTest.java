@@ -67,8 +67,7 @@ class FilesClaimedTogetherAreSentWithTheirOwnSlotsTest {
 
     /** The registration of one file with these slots, otherwise the test file. */
     private static String withSlots(String itemId, String slots) throws Exception {
-        ObjectNode file =
-                (ObjectNode) JSON.readTree(TestFiles.file(itemId, "f.jpg", "[]"));
+        ObjectNode file = (ObjectNode) JSON.readTree(TestFiles.file(itemId, "f.jpg", "[]"));
         ((ObjectNode) file.get("item")).set("slots", JSON.readTree(slots));
         return file.toString();
     }
