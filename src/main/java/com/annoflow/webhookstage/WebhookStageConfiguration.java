@@ -27,6 +27,7 @@ import com.annoflow.webhookstage.demo.DemoRoutes;
 import com.annoflow.webhookstage.endpointhealth.EndpointHealthRoutes;
 import com.annoflow.webhookstage.endpointhealth.StageCircuits;
 import com.annoflow.webhookstage.files.FileCatalog;
+import com.annoflow.webhookstage.metrics.RouteMetrics;
 import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.outbound.EndpointTargets;
 import com.annoflow.webhookstage.outbound.OAuth2Tokens;
@@ -199,6 +200,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
             registry.bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
         }
         WebhookMetrics metrics = new WebhookMetrics(meters, storage, workflows, clock);
+        context.addRoutePolicyFactory(RouteMetrics.policyFactory(meters));
         // one ObjectMapper: camel-jackson's marshal in the routes picks up this single instance
         registry.bind("jsonMapper", json);
         registry.bind("webhookDataSource", storage.dataSource());

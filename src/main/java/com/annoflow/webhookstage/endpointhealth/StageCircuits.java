@@ -68,6 +68,12 @@ public final class StageCircuits {
     }
 
     private static final String GONE = "GONE";
+    /**
+     * What a failed attempt tells the breaker, made once and without a stack trace: the breaker only counts it, and
+     * filling a new one's stack trace on every failed attempt cost the delivery thread for nothing.
+     */
+    private static final Exception ENDPOINT_FAILED = new Exception("the endpoint failed", null, false, false) {
+    };
     /** Failed attempts in a row, per stage, across its files; a success resets it. */
     private final Map<Long, AtomicInteger> failuresInARow = new ConcurrentHashMap<>();
     /** Stages whose circuit a run of failures in a row opened (for the log line that says why). */
@@ -150,7 +156,7 @@ public final class StageCircuits {
                 breaker.onSuccess(durationMs, TimeUnit.MILLISECONDS);
             }
             case DOWN -> {
-                breaker.onError(durationMs, TimeUnit.MILLISECONDS, new IllegalStateException("the endpoint failed"));
+                breaker.onError(durationMs, TimeUnit.MILLISECONDS, ENDPOINT_FAILED);
                 int failed = inARow.incrementAndGet();
                 // only while the window holds too few attempts for the rate to judge (a quiet stage): a busy stage with
                 // a fifth of its attempts failing at random sees five in a row every few thousand attempts

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.StageConfig;
@@ -27,6 +29,38 @@ public final class WebhookMetrics {
     private volatile Map<String, Double> snapshot = Map.of();
     private volatile Instant snapshotAt = Instant.EPOCH;
     private final Clock clock;
+    /**
+     * The meters of each stage, built once: a Micrometer builder on every attempt made a meter id (tags sorted, hashed)
+     * and looked it up in the registry, several times per delivery.
+     */
+    private final Map<Long, StageMeters> stageMeters = new ConcurrentHashMap<>();
+
+    /** One stage's attempt timer and its counters by outcome (an outcome's counter is made the first time it is seen). */
+    private final class StageMeters {
+        private final StageConfig stage;
+        private final Timer attemptDuration;
+        private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
+        private final Map<String, Counter> visits = new ConcurrentHashMap<>();
+
+        StageMeters(StageConfig stage) {
+            this.stage = stage;
+            this.attemptDuration = Timer.builder("webhook.attempt.duration")
+                    .description("Time from request to answer (or error) of one attempt").publishPercentileHistogram()
+                    .tags("workflow", stage.workflow(), "stage", stage.name()).register(registry);
+        }
+
+        Counter attempts(String outcome) {
+            return attempts.computeIfAbsent(outcome, o -> Counter.builder("webhook.attempts")
+                    .description("Delivery attempts by outcome")
+                    .tags("workflow", stage.workflow(), "stage", stage.name(), "outcome", o).register(registry));
+        }
+
+        Counter visits(String outcome) {
+            return visits.computeIfAbsent(outcome, o -> Counter.builder("webhook.deliveries")
+                    .description("Visits of webhook stages that ended, by outcome")
+                    .tags("workflow", stage.workflow(), "stage", stage.name(), "outcome", o).register(registry));
+        }
+    }
 
     public WebhookMetrics(MeterRegistry registry, Storage storage, WorkflowCatalog catalog, Clock clock) {
         this.registry = registry;
@@ -58,17 +92,19 @@ public final class WebhookMetrics {
 
     /** One attempt's outcome and duration. */
     public void attempt(StageConfig stage, String outcome, long durationMs) {
-        Counter.builder("webhook.attempts").description("Delivery attempts by outcome")
-                .tags("workflow", stage.workflow(), "stage", stage.name(), "outcome", outcome).register(registry).increment();
-        Timer.builder("webhook.attempt.duration").description("Time from request to answer (or error) of one attempt")
-                .publishPercentileHistogram().tags("workflow", stage.workflow(), "stage", stage.name()).register(registry)
-                .record(Duration.ofMillis(durationMs));
+        StageMeters meters = meters(stage);
+        meters.attempts(outcome).increment();
+        meters.attemptDuration.record(durationMs, TimeUnit.MILLISECONDS);
     }
 
     /** A visit ended: DELIVERED or FAILED. */
     public void visitEnded(StageConfig stage, String outcome) {
-        Counter.builder("webhook.deliveries").description("Visits of webhook stages that ended, by outcome")
-                .tags("workflow", stage.workflow(), "stage", stage.name(), "outcome", outcome).register(registry).increment();
+        meters(stage).visits(outcome).increment();
+    }
+
+    private StageMeters meters(StageConfig stage) {
+        // the workflow file is read once at start-up: a stage's id, workflow and name do not change while the bundle runs
+        return stageMeters.computeIfAbsent(stage.id(), id -> new StageMeters(stage));
     }
 
     public void leasesRecovered(int files) {

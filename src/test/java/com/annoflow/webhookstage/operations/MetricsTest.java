@@ -41,6 +41,19 @@ class MetricsTest {
     }
 
     @Test
+    void routeMetricsCountAVisitOnceAndNotTheStepsItCalls() {
+        double visitsBefore = routeExchanges("webhook-deliver");
+        String ok = deliver(200);
+        await().atMost(Duration.ofSeconds(20)).until(() -> "flow/annotate ASSIGNED".equals(bundle.stageOf(ok)));
+
+        assertThat(routeExchanges("webhook-deliver")).isEqualTo(visitsBefore + 1);
+        assertThat(routeExchanges("webhook-claim")).isPositive();
+        for (String step : new String[] { "webhook-attempt", "webhook-post", "webhook-http-request", "webhook-route-next" }) {
+            assertThat(metrics()).as("route metrics of the step %s", step).doesNotContain("routeId=\"" + step + "\"");
+        }
+    }
+
+    @Test
     void theQueueDepthShowsAFileBeingSent() {
         String id = TestFiles.newId();
         // a receiver that takes 4 s to answer keeps the file SENDING long enough for the 2 s gauge snapshot to see it
@@ -83,6 +96,13 @@ class MetricsTest {
 
     private static double value(String metric, String labels) {
         return bundle.metric(metric, labels);
+    }
+
+    /** Camel's count of exchanges of one route (its labels: camelContext, eventType, kind, routeId). */
+    private static double routeExchanges(String routeId) {
+        return metrics().lines().filter(line -> line.startsWith("camel_exchanges_total{")
+                                                && line.contains("routeId=\"" + routeId + "\"}"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
     private static String metrics() {
