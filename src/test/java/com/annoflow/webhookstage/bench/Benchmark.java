@@ -526,6 +526,8 @@ public final class Benchmark {
         processes.resetReceiver(false);
         int count = (int) Math.min(files.size(), rate * LATENCY_SECONDS);
         Map<String, Long> assignedAt = new HashMap<>();
+        // when each tick's assigning statement had committed: the part of a file's latency that is the database's commit
+        Map<String, Long> committedAt = new HashMap<>();
         long tickMillis = 20;
         double perTick = rate * tickMillis / 1000.0;
         long start = System.currentTimeMillis();
@@ -541,7 +543,11 @@ public final class Benchmark {
                 List<String> chunk = files.subList(sent, upTo);
                 long now = System.currentTimeMillis();
                 BenchData.assign(jdbc, chunk, stage);
-                chunk.forEach(id -> assignedAt.put(id, now));
+                long committed = System.currentTimeMillis();
+                chunk.forEach(id -> {
+                    assignedAt.put(id, now);
+                    committedAt.put(id, committed);
+                });
                 sent = upTo;
             }
         }
@@ -550,7 +556,8 @@ public final class Benchmark {
             Thread.sleep(20);
         }
         Histogram histogram = new Histogram(3);
-        StringBuilder dump = new StringBuilder("# assigned at (epoch ms), arrived at, latency ms, file\n");
+        StringBuilder dump = new StringBuilder(
+                "# assigned at (epoch ms, before the assigning statement), assignment committed at, arrived at, latency ms, file\n");
         for (String line : processes.receiverArrivals().split("\n")) {
             if (line.isBlank()) {
                 continue;
@@ -560,8 +567,8 @@ public final class Benchmark {
             if (at != null) {
                 long arrived = Long.parseLong(parts[1]);
                 histogram.recordValue(Math.max(0, arrived - at));
-                dump.append(at).append(' ').append(arrived).append(' ').append(arrived - at).append(' ').append(parts[0])
-                        .append('\n');
+                dump.append(at).append(' ').append(committedAt.get(parts[0])).append(' ').append(arrived).append(' ')
+                        .append(arrived - at).append(' ').append(parts[0]).append('\n');
             }
         }
         // every file's times, for finding what makes the tail (bench.latency-dump=true): one file per latency run
