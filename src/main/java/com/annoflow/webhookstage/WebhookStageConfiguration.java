@@ -14,6 +14,7 @@ import com.annoflow.webhookstage.api.KeysApi;
 import com.annoflow.webhookstage.api.StagesApi;
 import com.annoflow.webhookstage.api.WorkflowsApi;
 import com.annoflow.webhookstage.delivery.Attempts;
+import com.annoflow.webhookstage.delivery.DeliveryLanes;
 import com.annoflow.webhookstage.delivery.DeliveryLog;
 import com.annoflow.webhookstage.delivery.OAuth2Steps;
 import com.annoflow.webhookstage.delivery.Ping;
@@ -214,6 +215,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         VisitEnds visitEnds = new VisitEnds(queue, deliveryLog, settings.groupCommitDelay());
         context.addService(visitEnds, true, true);
         registry.bind("visits", new Visits(queue, visitEnds, workflows));
+        registry.bind("deliveryLanes", new DeliveryLanes(workflows));
         CustomShapes customShapes = new CustomShapes(context, json);
         PayloadBuilder payloads = new PayloadBuilder(files, workflows, json, customShapes);
         registry.bind("payloads", payloads);

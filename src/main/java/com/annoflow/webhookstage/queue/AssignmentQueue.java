@@ -42,6 +42,8 @@ public final class AssignmentQueue {
     private final int batchSize;
     private final int maxInFlight;
     private final int prefetch;
+    /** Files a stage may have claimed beyond its {@code max_concurrency}: half the delivery threads, at most. */
+    private final int mostReadAhead;
     /** Claimed visits whose first attempt has not started: they hold a lease nobody renews, so keep them few. */
     private final Map<String, Long> waiting = new ConcurrentHashMap<>();
     private final Runnable roomFreed;
@@ -72,13 +74,13 @@ public final class AssignmentQueue {
     /** The item ids of every visit this instance holds (claimed, its end not yet written). */
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     /**
-     * The held visits that count against their stage's {@code max_concurrency}, by item id: its stage. A visit counts
-     * from its claim until its attempt is over and its delivery thread free ({@link #attemptOver}), not until its end
-     * is written: the wait for a group commit holds no thread.
+     * The held visits that count against their stage's claim room ({@link #claimRoom}), by item id: its stage. A visit
+     * counts from its claim until its attempt is over and its delivery thread free ({@link #attemptOver}), not until its
+     * end is written: the wait for a group commit holds no thread.
      */
     private final Map<String, Long> occupying = new ConcurrentHashMap<>();
     private final Map<Long, AtomicInteger> occupyingPerStage = new ConcurrentHashMap<>();
-    /** Stages whose claim was held back by their {@code max_concurrency}: the end of their attempts wakes the claim. */
+    /** Stages whose claim was held back by their claim room: the end of their attempts wakes the claim. */
     private final Set<Long> atTheirLimit = ConcurrentHashMap.newKeySet();
     /** A claim was held back by {@code webhook.max-in-flight}. */
     private final AtomicBoolean inFlightFull = new AtomicBoolean();
@@ -111,6 +113,7 @@ public final class AssignmentQueue {
         this.batchSize = batchSize;
         this.maxInFlight = maxInFlight;
         this.prefetch = 2 * concurrency;
+        this.mostReadAhead = Math.max(1, concurrency / 2);
         this.roomFreed = roomFreed;
         this.wakeIn = wakeIn;
         this.pollInterval = pollInterval;
@@ -136,7 +139,8 @@ public final class AssignmentQueue {
     /**
      * Claims files that are due, as many as this instance has room for, with a lease, fairly across the webhook stages
      * that have due files: each stage gets an equal share of the room (more when others need less), never more than its
-     * {@code max_concurrency} visits at once nor more than its {@code max_per_second} allows.
+     * claim room ({@link #claimRoom}: its {@code max_concurrency} and a read-ahead) nor more than its
+     * {@code max_per_second} allows.
      */
     public Claim claim() {
         // refilled only once half the prefetch is taken: every claim walks the queue index from its head, so a few big
@@ -220,9 +224,28 @@ public final class AssignmentQueue {
         return claimed;
     }
 
+    /**
+     * How many visits of a stage this instance may hold before their attempts are over: its {@code max_concurrency}
+     * (the delivery threads it may hold, counted by the delivery lanes) and a read-ahead of as many again, at most half
+     * the delivery threads. The read-ahead waits in the stage's delivery lane, so its next files are claimed and read
+     * while its threads are busy, and a burst larger than its room is claimed in one go.
+     */
+    int claimRoom(StageConfig stage) {
+        return stage.maxConcurrency() + readAhead(stage);
+    }
+
+    private int readAhead(StageConfig stage) {
+        return Math.min(stage.maxConcurrency(), mostReadAhead);
+    }
+
+    /** A stage held back by its claim room is claimed again once half its read-ahead has gone to delivery threads. */
+    private int wakeAt(StageConfig stage) {
+        return stage.maxConcurrency() + readAhead(stage) / 2;
+    }
+
     /** Claims up to {@code asked} due files of one stage within its limits; says how many it claimed. */
     private int claimFrom(StageConfig stage, int asked, Instant now, List<Visit> claimed) {
-        int stageRoom = stage.maxConcurrency() - occupyingIn(stage.id());
+        int stageRoom = claimRoom(stage) - occupyingIn(stage.id());
         if (stageRoom <= 0) {
             atItsLimit(stage);
             return 0;
@@ -259,12 +282,12 @@ public final class AssignmentQueue {
     }
 
     /**
-     * The stage's claim was held back by its {@code max_concurrency}: the end of its attempts wakes the claim once
-     * half its room is free. Visits that ended since the count did not see the mark, so look once more.
+     * The stage's claim was held back by its claim room: the end of its attempts wakes the claim once half its
+     * read-ahead is taken ({@link #wakeAt}). Visits that ended since the count did not see the mark, so look once more.
      */
     private void atItsLimit(StageConfig stage) {
         atTheirLimit.add(stage.id());
-        if (occupyingIn(stage.id()) <= stage.maxConcurrency() / 2 && atTheirLimit.remove(stage.id())) {
+        if (occupyingIn(stage.id()) <= wakeAt(stage) && atTheirLimit.remove(stage.id())) {
             roomFreed.run();
         }
     }
@@ -300,15 +323,14 @@ public final class AssignmentQueue {
         }
     }
 
-    /** Says whether a claim held back by the stage's {@code max_concurrency} should be woken now. */
+    /** Says whether a claim held back by the stage's claim room should be woken now. */
     private boolean freeStageRoom(Visit visit) {
         Long stageId = occupying.remove(visit.itemId());
         if (stageId == null) {
             return false;
         }
         int left = occupyingPerStage.get(stageId).decrementAndGet();
-        return atTheirLimit.contains(stageId) && left <= catalog.stage(stageId).maxConcurrency() / 2
-               && atTheirLimit.remove(stageId);
+        return atTheirLimit.contains(stageId) && left <= wakeAt(catalog.stage(stageId)) && atTheirLimit.remove(stageId);
     }
 
     /** Files of these stages are left in the queue until the set changes; a stage that resumes is claimed at once. */

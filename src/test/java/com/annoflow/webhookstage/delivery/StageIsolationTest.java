@@ -94,11 +94,13 @@ class StageIsolationTest {
         }
         sent.sort(null);
         // from the second: the first request also opens the connection and may leave late. The pacer lets one request
-        // through per 200 ms period, but two may fall at the end of one period and the start of the next, and each
-        // leaves a delivery thread a little later or sooner: a bound of 1 s for eight periods (1.6 s) holds however the
-        // sends jitter, and unpaced the ten go out within some 50 ms
+        // through per 200 ms period, but two may fall at the end of one period and the start of the next (seven periods,
+        // 1.4 s, at the least), and each leaves a delivery thread a little later or sooner: once, in a full suite run
+        // with two test JVMs on the two cores, the second arrived some 0.4 s after its permit (0.99 s from it to the
+        // tenth), so the bound is 0.8 s; unpaced the ten go out within some 50 ms
         assertThat(Duration.between(sent.get(1), sent.get(sent.size() - 1)))
-                .as("from the second request to the tenth (eight periods of 200 ms)").isGreaterThanOrEqualTo(Duration.ofMillis(1000));
+                .as("from the second request to the tenth (eight periods of 200 ms); arrivals %s", sent)
+                .isGreaterThanOrEqualTo(Duration.ofMillis(800));
     }
 
     private List<String> registerAndAssign(String workflow, String stage, int count) {

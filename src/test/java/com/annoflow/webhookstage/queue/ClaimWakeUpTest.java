@@ -40,7 +40,7 @@ class ClaimWakeUpTest {
     void registerFilesWithTheRealBundleThenStopIt() {
         try (Receiver receiver = new Receiver().start();
                 BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver, database).start()) {
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < 16; i++) {
                 String id = TestFiles.newId();
                 bundle.post("/api/files", TestFiles.registration(id));
                 files.add(id);
@@ -88,40 +88,55 @@ class ClaimWakeUpTest {
     }
 
     @Test
-    void aStageThatReachedItsMaxConcurrencyWakesTheClaimOnceHalfItsVisitsEnded() {
+    void aStageClaimsItsMaxConcurrencyAndAReadAheadOfAsManyAgainAtMostHalfTheDeliveryThreads() {
+        queueFiles(16);
+        // webhook.concurrency 4 (a prefetch of 8): a read-ahead of at most 2
+        AssignmentQueue two = new AssignmentQueue(storage, new WorkflowCatalog(List.of(withMaxConcurrency(2))),
+                Clock.systemUTC(), "claim-wake-up-test", Duration.ofMinutes(5), 100, 256, 4, wakeUps::incrementAndGet);
+        assertThat(two.claim().visits()).as("max_concurrency 2 and a read-ahead of 2").hasSize(4);
+
+        // webhook.concurrency 8 (a prefetch of 16): max_concurrency 6 reads ahead half the threads, 4
+        AssignmentQueue six = new AssignmentQueue(storage, new WorkflowCatalog(List.of(withMaxConcurrency(6))),
+                Clock.systemUTC(), "claim-wake-up-test-2", Duration.ofMinutes(5), 100, 256, 8, wakeUps::incrementAndGet);
+        assertThat(six.claim().visits()).as("max_concurrency 6 and a read-ahead of 4, of the 12 files left").hasSize(10);
+    }
+
+    @Test
+    void aStageThatReachedItsClaimRoomWakesTheClaimOnceHalfItsReadAheadIsTaken() {
         StageConfig two = withMaxConcurrency(2);
-        // a prefetch of 8 (webhook.concurrency 4): only the stage's limit of 2 holds the claim back
+        // a prefetch of 8 (webhook.concurrency 4): only the stage's claim room of 4 (2 and a read-ahead of 2) holds
+        // the claim back
         AssignmentQueue limited = new AssignmentQueue(storage, new WorkflowCatalog(List.of(two)), Clock.systemUTC(),
                 "claim-wake-up-test", Duration.ofMinutes(5), 100, 256, 4, wakeUps::incrementAndGet);
-        queueFiles(4);
+        queueFiles(6);
         List<Visit> claimed = limited.claim().visits();
         // no second claim finds it at its limit: the claim that reached the limit must arrange the wake-up itself
-        assertThat(claimed).as("the stage's max_concurrency").hasSize(2);
+        assertThat(claimed).as("the stage's claim room").hasSize(4);
         assertThat(wakeUps).hasValue(0);
 
         limited.release(claimed.get(0));
 
-        assertThat(wakeUps).as("one of its two visits ended: half its room is free").hasValue(1);
+        assertThat(wakeUps).as("one of its four visits ended: half its read-ahead of 2 is free").hasValue(1);
         assertThat(limited.claim().visits()).as("claimed when woken").hasSize(1);
     }
 
     @Test
     void aStageHasRoomForAnotherVisitOnceAnAttemptIsOverThoughItsEndIsNotWrittenYet() {
-        // max-in-flight 3: the visit whose end is gathered for a group commit keeps its lease and its place there
+        // max-in-flight 5: the visit whose end is gathered for a group commit keeps its lease and its place there
         AssignmentQueue limited = new AssignmentQueue(storage, new WorkflowCatalog(List.of(withMaxConcurrency(2))),
-                Clock.systemUTC(), "claim-wake-up-test", Duration.ofMinutes(5), 100, 3, 4, wakeUps::incrementAndGet);
-        queueFiles(4);
+                Clock.systemUTC(), "claim-wake-up-test", Duration.ofMinutes(5), 100, 5, 4, wakeUps::incrementAndGet);
+        queueFiles(6);
         List<Visit> claimed = limited.claim().visits();
-        assertThat(claimed).as("the stage's max_concurrency").hasSize(2);
+        assertThat(claimed).as("the stage's claim room").hasSize(4);
         claimed.forEach(limited::startClaimedAttempt);
 
         limited.attemptOver(claimed.get(0));
 
-        assertThat(wakeUps).as("one of its two attempts is over: half its room is free").hasValue(1);
+        assertThat(wakeUps).as("one of its attempts is over: half its read-ahead is free").hasValue(1);
         assertThat(statusOf(claimed.get(0))).as("its end is not written: still under this instance's lease").isEqualTo("SENDING");
         assertThat(limited.claim().visits()).as("claimed while the first visit's end waits").hasSize(1);
         limited.attemptOver(claimed.get(1));
-        assertThat(limited.claim().visits()).as("webhook.max-in-flight 3 counts visits until their end is written").isEmpty();
+        assertThat(limited.claim().visits()).as("webhook.max-in-flight 5 counts visits until their end is written").isEmpty();
     }
 
     private StageConfig withMaxConcurrency(int maxConcurrency) {
