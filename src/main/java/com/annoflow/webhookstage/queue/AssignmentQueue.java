@@ -230,7 +230,7 @@ public final class AssignmentQueue {
      * the delivery threads. The read-ahead waits in the stage's delivery lane, so its next files are claimed and read
      * while its threads are busy, and a burst larger than its room is claimed in one go.
      */
-    int claimRoom(StageConfig stage) {
+    private int claimRoom(StageConfig stage) {
         return stage.maxConcurrency() + readAhead(stage);
     }
 
