@@ -2,9 +2,11 @@ package com.annoflow.webhookstage.demo;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.annoflow.webhookstage.delivery.Ping;
 import com.annoflow.webhookstage.files.Dataset;
@@ -28,8 +30,10 @@ import org.apache.camel.builder.RouteBuilder;
 /**
  * The demo ({@code webhook.demo.enabled=true}): a receiver inside the bundle, and a few files registered and assigned
  * to every webhook stage at start-up, so a new user sees the whole flow. The receiver answers 503 to the first attempt
- * of every delivery, to show a retry carrying the same delivery id (pings and endpoint probes get 200). Turn it off in
- * production.
+ * of every third delivery of each stage (the first, fourth, ...), to show a retry carrying the same delivery id (pings
+ * and endpoint probes get 200). Not every delivery: a burst of files assigned to a demo stage would then fail five
+ * first attempts in a row, and endpoint health would pause the stage again after every probe (found black-box). Turn
+ * it off in production.
  */
 public final class DemoRoutes extends RouteBuilder {
 
@@ -39,6 +43,8 @@ public final class DemoRoutes extends RouteBuilder {
     private final ObjectMapper json;
     private final int demoFiles;
     private final Set<String> seenDeliveries = ConcurrentHashMap.newKeySet();
+    /** New deliveries seen, per stage: the first attempt of every third one is answered 503. */
+    private final Map<String, AtomicInteger> newDeliveries = new ConcurrentHashMap<>();
 
     public DemoRoutes(FileCatalog files, Assignments assignments, WorkflowCatalog workflows, ObjectMapper json, int demoFiles) {
         this.files = files;
@@ -63,17 +69,19 @@ public final class DemoRoutes extends RouteBuilder {
         JsonNode payload = json.readTree(exchange.getMessage().getBody(String.class));
         // a ping or endpoint probe is answered 200: failing it too would keep a paused demo stage paused for good (a
         // restart forgets the deliveries seen, so their next attempts fail again and may pause the stage)
-        boolean firstAttempt = deliveryId != null && !deliveryId.startsWith(Ping.DELIVERY_ID_PREFIX)
-                               && seenDeliveries.add(deliveryId);
+        boolean newDelivery = deliveryId != null && !deliveryId.startsWith(Ping.DELIVERY_ID_PREFIX)
+                              && seenDeliveries.add(deliveryId);
         // only names, counts and the body's top-level keys (so a payload shape's fields show): a receiver's log is no
         // place for the Authorization header or the whole payload
         String name = payload.at("/item/name").isMissingNode() ? payload.path("item_name").asText() : payload.at("/item/name").asText();
         String stage = payload.path("stage").isTextual() ? payload.path("stage").asText() : payload.at("/stage/name").asText();
+        boolean firstAttempt = newDelivery
+                               && newDeliveries.computeIfAbsent(stage, s -> new AtomicInteger()).getAndIncrement() % 3 == 0;
         List<String> keys = new ArrayList<>();
         payload.fieldNames().forEachRemaining(keys::add);
         String summary = "delivery " + deliveryId + " for '" + name + "' from stage " + stage + " with "
                          + payload.path("annotations").size() + " annotation(s), keys " + keys
-                         + (firstAttempt ? " -> 503 (the demo fails every first attempt)" : " -> 200");
+                         + (firstAttempt ? " -> 503 (the demo fails the first attempt of every third delivery)" : " -> 200");
         exchange.setProperty("demoSummary", summary);
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, firstAttempt ? 503 : 200);
