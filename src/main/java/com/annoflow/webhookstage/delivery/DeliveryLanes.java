@@ -12,10 +12,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongFunction;
 import java.util.function.LongToIntFunction;
 
 import com.annoflow.webhookstage.payload.ClaimedFile;
+import com.annoflow.webhookstage.queue.AssignmentQueue;
+import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
+import io.github.resilience4j.ratelimiter.RateLimiter;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 
@@ -28,12 +32,19 @@ import org.apache.camel.support.SynchronizationAdapter;
  * So the claim can read a few files ahead of a stage's room (they wait here, not in the database), and a slow stage's
  * files waiting for its own threads never stand before another stage's files, as they would in one first-in-first-out
  * queue. Files of no stage (not a claimed file) have a lane without a limit.
+ * <p>
+ * A stage with {@code max_per_second} is also paced here, where its files leave for the receiver: a thread takes a file
+ * of that stage only with a permit of the stage's pacer. The claim paces the stage too, but only to claim no further
+ * ahead than the stage can send; files that waited here (their stage's threads busy, a slow first connection) would
+ * otherwise leave together as soon as threads were free, faster than the receiver's limit (found by
+ * {@code StageIsolationTest}: six requests within 30 ms).
  */
 public final class DeliveryLanes extends AbstractQueue<Exchange> implements BlockingQueue<Exchange> {
 
     private static final long NO_STAGE = Long.MIN_VALUE;
 
     private final LongToIntFunction maxConcurrency;
+    private final LongFunction<RateLimiter> pacers;
     private final ReentrantLock lock = new ReentrantLock();
     /** Signalled when a file can be taken: one arrived in a lane with room, or a lane with files got room. */
     private final Condition takeable = lock.newCondition();
@@ -44,28 +55,43 @@ public final class DeliveryLanes extends AbstractQueue<Exchange> implements Bloc
 
     private static final class Lane {
         final long stageId;
+        /** The stage's pacer ({@code max_per_second}), or null. */
+        final RateLimiter pacer;
         final ArrayDeque<Exchange> files = new ArrayDeque<>();
         int sending;
 
-        Lane(long stageId) {
+        Lane(long stageId, RateLimiter pacer) {
             this.stageId = stageId;
+            this.pacer = pacer;
         }
     }
 
     public DeliveryLanes(WorkflowCatalog catalog) {
         this(stageId -> {
-            try {
-                return catalog.stage(stageId).maxConcurrency();
-            } catch (IllegalStateException notConfigured) {
-                // let it through: its delivery finds the stage missing and hands the file back
-                return Integer.MAX_VALUE;
-            }
+            StageConfig stage = stageOf(catalog, stageId);
+            // a stage missing from the catalog is let through: its delivery finds it missing and hands the file back
+            return stage == null ? Integer.MAX_VALUE : stage.maxConcurrency();
+        }, stageId -> {
+            StageConfig stage = stageOf(catalog, stageId);
+            return stage != null && stage.isRateLimited() ? AssignmentQueue.pacer(stage) : null;
         });
     }
 
-    /** @param maxConcurrency a stage's {@code max_concurrency}, by stage id */
-    public DeliveryLanes(LongToIntFunction maxConcurrency) {
+    private static StageConfig stageOf(WorkflowCatalog catalog, long stageId) {
+        try {
+            return catalog.stage(stageId);
+        } catch (IllegalStateException notConfigured) {
+            return null;
+        }
+    }
+
+    /**
+     * @param maxConcurrency a stage's {@code max_concurrency}, by stage id
+     * @param pacers         a new pacer for a stage with {@code max_per_second}, or null, by stage id (asked once per stage)
+     */
+    public DeliveryLanes(LongToIntFunction maxConcurrency, LongFunction<RateLimiter> pacers) {
         this.maxConcurrency = maxConcurrency;
+        this.pacers = pacers;
     }
 
     private static long stageOf(Exchange exchange) {
@@ -76,18 +102,23 @@ public final class DeliveryLanes extends AbstractQueue<Exchange> implements Bloc
         return lane.stageId == NO_STAGE || lane.sending < maxConcurrency.applyAsInt(lane.stageId);
     }
 
+    /** Whether a thread could take the lane's next file now: room, and a permit of its pacer (none is used up). */
+    private boolean takeableNow(Lane lane) {
+        return hasRoom(lane) && (lane.pacer == null || lane.pacer.getMetrics().getAvailablePermissions() > 0);
+    }
+
     @Override
     public boolean offer(Exchange exchange) {
         long stageId = stageOf(exchange);
         lock.lock();
         try {
-            Lane lane = lanes.computeIfAbsent(stageId, Lane::new);
+            Lane lane = lanes.computeIfAbsent(stageId, id -> new Lane(id, id == NO_STAGE ? null : pacers.apply(id)));
             if (lane.files.isEmpty()) {
                 turns.addLast(lane);
             }
             lane.files.addLast(exchange);
             size++;
-            if (hasRoom(lane)) {
+            if (takeableNow(lane)) {
                 takeable.signal();
             }
             return true;
@@ -118,15 +149,16 @@ public final class DeliveryLanes extends AbstractQueue<Exchange> implements Bloc
 
     @Override
     public Exchange poll(long timeout, TimeUnit unit) throws InterruptedException {
-        long nanos = unit.toNanos(timeout);
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
         lock.lockInterruptibly();
         try {
             Exchange exchange;
             while ((exchange = next()) == null) {
-                if (nanos <= 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
                     return null;
                 }
-                nanos = takeable.awaitNanos(nanos);
+                takeable.awaitNanos(Math.min(left, untilAPermit()));
             }
             return exchange;
         } finally {
@@ -140,7 +172,7 @@ public final class DeliveryLanes extends AbstractQueue<Exchange> implements Bloc
         try {
             Exchange exchange;
             while ((exchange = next()) == null) {
-                takeable.await();
+                takeable.awaitNanos(untilAPermit());
             }
             return exchange;
         } finally {
@@ -153,7 +185,7 @@ public final class DeliveryLanes extends AbstractQueue<Exchange> implements Bloc
         Iterator<Lane> it = turns.iterator();
         while (it.hasNext()) {
             Lane lane = it.next();
-            if (!hasRoom(lane)) {
+            if (!hasRoom(lane) || lane.pacer != null && !lane.pacer.acquirePermission()) {
                 continue;
             }
             it.remove();
@@ -175,11 +207,25 @@ public final class DeliveryLanes extends AbstractQueue<Exchange> implements Bloc
 
     private boolean anyTakeable() {
         for (Lane lane : turns) {
-            if (hasRoom(lane)) {
+            if (takeableNow(lane)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * How long a waiting thread may sleep before it looks again: a paced lane's next permit comes with no signal, so
+     * while a paced lane has files the wait is at most its pacer's period; otherwise until signalled.
+     */
+    private long untilAPermit() {
+        long wait = Long.MAX_VALUE;
+        for (Lane lane : turns) {
+            if (lane.pacer != null && hasRoom(lane)) {
+                wait = Math.min(wait, lane.pacer.getRateLimiterConfig().getLimitRefreshPeriod().toNanos());
+            }
+        }
+        return wait;
     }
 
     /** The delivery thread is done with the lane's file: the lane has room for another. */
@@ -220,7 +266,7 @@ public final class DeliveryLanes extends AbstractQueue<Exchange> implements Bloc
         lock.lock();
         try {
             for (Lane lane : turns) {
-                if (hasRoom(lane)) {
+                if (takeableNow(lane)) {
                     return lane.files.peekFirst();
                 }
             }

@@ -127,9 +127,10 @@ public final class AssignmentQueue {
 
     /**
      * {@code max_per_second} as a Resilience4j rate limiter that never blocks: about a tenth of a second's requests per
-     * period (at least one), so a paced stage sends evenly rather than a second's worth at once.
+     * period (at least one), so a paced stage sends evenly rather than a second's worth at once. The claim and the
+     * delivery lanes each have their own.
      */
-    private static RateLimiter pacer(StageConfig stage) {
+    public static RateLimiter pacer(StageConfig stage) {
         int perPeriod = (int) Math.max(1, Math.round(stage.maxPerSecond() / 10));
         long periodNanos = (long) (perPeriod / stage.maxPerSecond() * 1_000_000_000L);
         return RateLimiter.of(stage.qualifiedName(), RateLimiterConfig.custom().limitForPeriod(perPeriod)
