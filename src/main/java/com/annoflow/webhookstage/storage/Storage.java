@@ -82,7 +82,7 @@ public final class Storage extends ServiceSupport {
         }
         JDBCDataSource hsqldb = new JDBCDataSource();
         hsqldb.setUrl(url);
-        return hsqldb;
+        return new ReusedStatements(hsqldb);
     }
 
     /**
