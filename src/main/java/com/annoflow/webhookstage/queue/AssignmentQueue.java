@@ -33,6 +33,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 public final class AssignmentQueue {
 
     private static final Logger LOG = LoggerFactory.getLogger("webhook.queue");
+    private static final Duration TIMER_HORIZON = Duration.ofMinutes(1);
 
     private final Storage storage;
     private final WorkflowCatalog catalog;
@@ -88,7 +89,12 @@ public final class AssignmentQueue {
     /** Where the next claim starts among the stages, so none is always served first. */
     private final AtomicInteger rotation = new AtomicInteger();
     private final Consumer<Duration> wakeIn;
-    private final Duration pollInterval;
+    /**
+     * A file parked for less than this gets a timer for its due time: a minute, or the poll interval if longer. The
+     * timers fall on 50 ms steps, so there are at most 1,200 a minute however many files wait; a longer wait is found
+     * by a poll, at most a poll interval late.
+     */
+    private final Duration timerHorizon;
     /** The claim of one stage's due files in this database's SQL. */
     private final ClaimStatements claims;
 
@@ -100,7 +106,7 @@ public final class AssignmentQueue {
 
     /**
      * @param roomFreed wakes the claim now
-     * @param wakeIn    wakes the claim after a wait (a retry that falls due before the next poll, a paced stage)
+     * @param wakeIn    wakes the claim after a wait (a retry due within a minute, a paced stage)
      */
     public AssignmentQueue(Storage storage, WorkflowCatalog catalog, Clock clock, String instanceId, Duration leaseDuration,
             int batchSize, int maxInFlight, int concurrency, Runnable roomFreed, Consumer<Duration> wakeIn,
@@ -116,7 +122,7 @@ public final class AssignmentQueue {
         this.mostReadAhead = Math.max(1, concurrency / 2);
         this.roomFreed = roomFreed;
         this.wakeIn = wakeIn;
-        this.pollInterval = pollInterval;
+        this.timerHorizon = pollInterval.compareTo(TIMER_HORIZON) > 0 ? pollInterval : TIMER_HORIZON;
         this.claims = ClaimStatements.forDatabase(storage, instanceId, leaseDuration);
         for (StageConfig stage : catalog.stages()) {
             if (stage.type().isAutomated() && stage.isRateLimited()) {
@@ -461,8 +467,9 @@ public final class AssignmentQueue {
         for (int i = 0; i < parked.length; i++) {
             parked[i] = counts[0][i] != 0;
             Duration wait = Duration.between(now, parks.get(i).due());
-            if (parked[i] && wait.compareTo(pollInterval) < 0) {
-                // due before the next poll would find it: wake the claim then
+            if (parked[i] && wait.compareTo(timerHorizon) < 0) {
+                // claimed at its due time, not at the first poll after it (up to a poll interval late: a second on
+                // top of a one-second wait, the last retries of a burst); longer waits are left to the poll
                 wakeIn.accept(wait.isNegative() ? Duration.ZERO : wait);
             }
         }

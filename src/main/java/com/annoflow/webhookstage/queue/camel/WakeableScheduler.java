@@ -13,7 +13,7 @@ import org.apache.camel.support.service.ServiceSupport;
 /**
  * The claim route's scheduler: polls every {@code delay} like Camel's default one, at once when {@link #wake()} is
  * called (PostgreSQL's NOTIFY on a file that became due, an assignment through the API, room freed), and at the time
- * {@link #wakeIn} names (a retry that falls due before the next poll, a paced stage's next permits), so a file does not
+ * {@link #wakeIn} names (a retry parked for less than a minute, a paced stage's next permits), so a file does not
  * wait for the next poll. Greedy polling is Camel's own: the poll task keeps claiming while full batches come back.
  */
 public final class WakeableScheduler extends ServiceSupport implements ScheduledPollConsumerScheduler {
