@@ -90,8 +90,13 @@ final class BenchProcesses {
 
     /** The operator's pause: the bundle stops claiming bench/hook files while the baseline runs on them. */
     void pause(boolean pause) throws Exception {
+        pause("bench", pause);
+    }
+
+    /** The operator's pause or resume of a benchmark workflow's hook stage; a resume wakes the bundle's claim at once. */
+    void pause(String workflow, boolean pause) throws Exception {
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort
-                        + "/api/workflows/bench/stages/hook/" + (pause ? "pause" : "resume")))
+                        + "/api/workflows/" + workflow + "/stages/hook/" + (pause ? "pause" : "resume")))
                 .header("Authorization", "Bearer bench-admin-key").POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (answer.statusCode() != 200) {
