@@ -3,7 +3,6 @@ package com.annoflow.webhookstage.queue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
@@ -11,12 +10,11 @@ import java.util.UUID;
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
-import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
 /**
  * HSQLDB (no {@code SKIP LOCKED}, no {@code RETURNING}): select candidates, then claim each with an update that only
- * succeeds while it is still due; only rows whose update count is 1 are ours.
+ * succeeds while it is still due and unchanged since the select; only rows whose update count is 1 are ours, and the
+ * select already read what their visits need.
  */
 public final class PortableClaims implements ClaimStatements {
 
@@ -31,8 +29,9 @@ public final class PortableClaims implements ClaimStatements {
     public static final String DUE_CANDIDATES = dueHead("QUEUED") + " UNION ALL " + dueHead("WAITING");
 
     private static String dueHead(String status) {
-        return "(SELECT item_id, due_at FROM assignment WHERE stage_id = ? AND status = '" + status + "' AND due_at <= ?"
-                + " ORDER BY stage_id, status, due_at, item_id FETCH FIRST ? ROWS ONLY)";
+        return "(SELECT item_id, due_at, delivery_id, attempts, trace_context FROM assignment WHERE stage_id = ?"
+               + " AND status = '" + status + "' AND due_at <= ?"
+               + " ORDER BY stage_id, status, due_at, item_id FETCH FIRST ? ROWS ONLY)";
     }
 
     private final Storage storage;
@@ -45,45 +44,53 @@ public final class PortableClaims implements ClaimStatements {
         this.leaseDuration = leaseDuration;
     }
 
-    /** Portable (HSQLDB): select candidates, then claim each with an UPDATE that only succeeds while it is still due. */
+    /**
+     * Portable (HSQLDB): select candidates with what a visit needs of them, then claim each with an UPDATE that only
+     * succeeds while it is still due and still as the select read it (its stage, attempts and delivery id; every write
+     * that changes a waiting file's trace context changes its attempts too), so the won rows need no second read.
+     */
     @Override
     public List<Visit> claim(StageConfig stage, int limit, Instant now) {
         JdbcTemplate jdbc = storage.jdbc();
-        List<Object[]> due = new ArrayList<>();
+        List<Candidate> due = new ArrayList<>();
         Object at = Storage.utc(now);
         jdbc.query(DUE_CANDIDATES, rs -> {
-            due.add(new Object[] { Storage.instant(rs.getObject("due_at")), rs.getString("item_id") });
+            due.add(new Candidate(rs.getString("item_id"), Storage.instant(rs.getObject("due_at")),
+                    rs.getString("delivery_id"), rs.getInt("attempts"), rs.getString("trace_context")));
         }, stage.id(), at, limit, stage.id(), at, limit);
         if (due.isEmpty()) {
             return List.of();
         }
-        due.sort(Comparator.comparing((Object[] c) -> (Instant) c[0]).thenComparing(c -> (String) c[1]));
-        List<String> candidates = due.subList(0, Math.min(limit, due.size())).stream().map(c -> (String) c[1]).toList();
+        due.sort(Comparator.comparing(Candidate::dueAt).thenComparing(Candidate::itemId));
+        List<Candidate> candidates = due.subList(0, Math.min(limit, due.size()));
         List<Object[]> rows = new ArrayList<>(candidates.size());
-        for (String itemId : candidates) {
-            rows.add(new Object[] {
-                    instanceId, Storage.utc(now.plus(leaseDuration)), newDeliveryId(), Storage.utc(now), itemId });
+        List<String> deliveryIds = new ArrayList<>(candidates.size());
+        for (Candidate candidate : candidates) {
+            // a retry keeps its delivery id; only a first attempt gets a new one
+            String deliveryId = candidate.deliveryId() != null ? candidate.deliveryId() : newDeliveryId();
+            deliveryIds.add(deliveryId);
+            rows.add(new Object[] { instanceId, Storage.utc(now.plus(leaseDuration)), deliveryId, Storage.utc(now),
+                    candidate.itemId(), stage.id(), candidate.attempts(),
+                    candidate.deliveryId() == null ? "" : candidate.deliveryId() });
         }
         int[] counts = jdbc.batchUpdate("UPDATE assignment SET status = 'SENDING', lease_owner = ?, lease_expires_at = ?,"
-                                        + " delivery_id = COALESCE(delivery_id, ?), updated_at = ?, attempts = attempts + 1"
-                                        + " WHERE item_id = ? AND status IN ('QUEUED', 'WAITING')",
+                                        + " delivery_id = ?, updated_at = ?, attempts = attempts + 1"
+                                        + " WHERE item_id = ? AND status IN ('QUEUED', 'WAITING') AND stage_id = ?"
+                                        + " AND attempts = ? AND COALESCE(delivery_id, '') = ?",
                 rows);
-        List<String> won = new ArrayList<>();
+        List<Visit> won = new ArrayList<>();
         for (int i = 0; i < counts.length; i++) {
             if (counts[i] != 0) {
-                won.add(candidates.get(i));
+                Candidate candidate = candidates.get(i);
+                won.add(new Visit(candidate.itemId(), stage.id(), deliveryIds.get(i), candidate.attempts(), instanceId,
+                        candidate.traceContext()));
             }
         }
-        return won.isEmpty() ? List.of() : visitsOf(won);
+        return won;
     }
 
-    private List<Visit> visitsOf(Collection<String> itemIds) {
-        return new NamedParameterJdbcTemplate(storage.jdbc()).query(
-                "SELECT item_id, stage_id, delivery_id, attempts - 1 AS attempts, trace_context FROM assignment"
-                + " WHERE lease_owner = :owner AND status = 'SENDING' AND item_id IN (:ids) ORDER BY due_at, item_id",
-                new MapSqlParameterSource("owner", instanceId).addValue("ids", itemIds),
-                (rs, n) -> new Visit(rs.getString("item_id"), rs.getLong("stage_id"), rs.getString("delivery_id"),
-                        rs.getInt("attempts"), instanceId, rs.getString("trace_context")));
+    /** A due file as the candidate select read it: the claim's update succeeds only while it is still so. */
+    private record Candidate(String itemId, Instant dueAt, String deliveryId, int attempts, String traceContext) {
     }
 
     private static String newDeliveryId() {
