@@ -9,7 +9,6 @@ import java.util.UUID;
 
 import com.annoflow.webhookstage.storage.Storage;
 import com.annoflow.webhookstage.workflow.StageConfig;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * HSQLDB (no {@code SKIP LOCKED}, no {@code RETURNING}): select candidates, then claim each with an update that only
@@ -51,18 +50,24 @@ public final class PortableClaims implements ClaimStatements {
      */
     @Override
     public List<Visit> claim(StageConfig stage, int limit, Instant now) {
-        JdbcTemplate jdbc = storage.jdbc();
+        List<Candidate> candidates = candidates(stage, limit, now);
+        return candidates.isEmpty() ? List.of() : take(stage, candidates, now);
+    }
+
+    /** The stage's due files as the select reads them, the longest-due first, at most {@code limit}. */
+    List<Candidate> candidates(StageConfig stage, int limit, Instant now) {
         List<Candidate> due = new ArrayList<>();
         Object at = Storage.utc(now);
-        jdbc.query(DUE_CANDIDATES, rs -> {
+        storage.jdbc().query(DUE_CANDIDATES, rs -> {
             due.add(new Candidate(rs.getString("item_id"), Storage.instant(rs.getObject("due_at")),
                     rs.getString("delivery_id"), rs.getInt("attempts"), rs.getString("trace_context")));
         }, stage.id(), at, limit, stage.id(), at, limit);
-        if (due.isEmpty()) {
-            return List.of();
-        }
         due.sort(Comparator.comparing(Candidate::dueAt).thenComparing(Candidate::itemId));
-        List<Candidate> candidates = due.subList(0, Math.min(limit, due.size()));
+        return due.subList(0, Math.min(limit, due.size()));
+    }
+
+    /** Claims each candidate that is still due and unchanged since it was read; the visits of those it won. */
+    List<Visit> take(StageConfig stage, List<Candidate> candidates, Instant now) {
         List<Object[]> rows = new ArrayList<>(candidates.size());
         List<String> deliveryIds = new ArrayList<>(candidates.size());
         for (Candidate candidate : candidates) {
@@ -73,10 +78,10 @@ public final class PortableClaims implements ClaimStatements {
                     candidate.itemId(), stage.id(), candidate.attempts(),
                     candidate.deliveryId() == null ? "" : candidate.deliveryId() });
         }
-        int[] counts = jdbc.batchUpdate("UPDATE assignment SET status = 'SENDING', lease_owner = ?, lease_expires_at = ?,"
-                                        + " delivery_id = ?, updated_at = ?, attempts = attempts + 1"
-                                        + " WHERE item_id = ? AND status IN ('QUEUED', 'WAITING') AND stage_id = ?"
-                                        + " AND attempts = ? AND COALESCE(delivery_id, '') = ?",
+        int[] counts = storage.jdbc().batchUpdate("UPDATE assignment SET status = 'SENDING', lease_owner = ?,"
+                                                  + " lease_expires_at = ?, delivery_id = ?, updated_at = ?, attempts = attempts + 1"
+                                                  + " WHERE item_id = ? AND status IN ('QUEUED', 'WAITING') AND stage_id = ?"
+                                                  + " AND attempts = ? AND COALESCE(delivery_id, '') = ?",
                 rows);
         List<Visit> won = new ArrayList<>();
         for (int i = 0; i < counts.length; i++) {
@@ -90,7 +95,7 @@ public final class PortableClaims implements ClaimStatements {
     }
 
     /** A due file as the candidate select read it: the claim's update succeeds only while it is still so. */
-    private record Candidate(String itemId, Instant dueAt, String deliveryId, int attempts, String traceContext) {
+    record Candidate(String itemId, Instant dueAt, String deliveryId, int attempts, String traceContext) {
     }
 
     private static String newDeliveryId() {
