@@ -75,18 +75,18 @@ public final class DemoRoutes extends RouteBuilder {
         // place for the Authorization header or the whole payload
         String name = payload.at("/item/name").isMissingNode() ? payload.path("item_name").asText() : payload.at("/item/name").asText();
         String stage = payload.path("stage").isTextual() ? payload.path("stage").asText() : payload.at("/stage/name").asText();
-        boolean firstAttempt = newDelivery
-                               && newDeliveries.computeIfAbsent(stage, s -> new AtomicInteger()).getAndIncrement() % 3 == 0;
+        // the first attempt of every third new delivery of the stage is answered 503
+        boolean failIt = newDelivery && newDeliveries.computeIfAbsent(stage, s -> new AtomicInteger()).getAndIncrement() % 3 == 0;
         List<String> keys = new ArrayList<>();
         payload.fieldNames().forEachRemaining(keys::add);
         String summary = "delivery " + deliveryId + " for '" + name + "' from stage " + stage + " with "
                          + payload.path("annotations").size() + " annotation(s), keys " + keys
-                         + (firstAttempt ? " -> 503 (the demo fails the first attempt of every third delivery)" : " -> 200");
+                         + (failIt ? " -> 503 (the demo fails the first attempt of every third delivery)" : " -> 200");
         exchange.setProperty("demoSummary", summary);
         exchange.getMessage().removeHeaders("*");
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, firstAttempt ? 503 : 200);
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, failIt ? 503 : 200);
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
-        exchange.getMessage().setBody(firstAttempt ? "{\"retry\": true}" : "{\"received\": true}");
+        exchange.getMessage().setBody(failIt ? "{\"retry\": true}" : "{\"received\": true}");
     }
 
     private void seed() {

@@ -29,15 +29,7 @@ class RetryDueBeforeTheNextPollTest {
         try (Receiver receiver = new Receiver().start();
                 BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver)
                         .with("webhook.poll-interval", "60000").with("webhook.retry-schedule", "2s").start()) {
-            receiver.wiremock().stubFor(post(urlPathEqualTo("/send")).inScenario("once")
-                    .whenScenarioStateIs(Scenario.STARTED).willReturn(aResponse().withStatus(503)).willSetStateTo("up"));
-            String id = TestFiles.newId();
-            bundle.post("/api/files", TestFiles.registration(id));
-            bundle.post("/api/assignments", TestFiles.assignment("flow", "send", id));
-            // the first attempt at once: a stage that resumes wakes the claim (HSQLDB has no notification of the assignment)
-            bundle.post("/api/workflows/flow/stages/send/pause", "");
-            bundle.post("/api/workflows/flow/stages/send/resume", "");
-            await().atMost(Duration.ofSeconds(10)).until(() -> "flow/send WAITING".equals(bundle.stageOf(id)));
+            String id = waitingAfterAFailedFirstAttempt(receiver, bundle);
 
             await().atMost(Duration.ofSeconds(10)).until(() -> "flow/annotate ASSIGNED".equals(bundle.stageOf(id)));
             assertThat(receiver.requestsFor(id)).hasSize(2);
@@ -52,12 +44,7 @@ class RetryDueBeforeTheNextPollTest {
         try (Receiver receiver = new Receiver().start();
                 BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver)
                         .with("webhook.poll-interval", "6000").with("webhook.retry-schedule", "8s").start()) {
-            receiver.wiremock().stubFor(post(urlPathEqualTo("/send")).inScenario("once")
-                    .whenScenarioStateIs(Scenario.STARTED).willReturn(aResponse().withStatus(503)).willSetStateTo("up"));
-            String id = TestFiles.newId();
-            bundle.post("/api/files", TestFiles.registration(id));
-            bundle.post("/api/assignments", TestFiles.assignment("flow", "send", id));
-            await().atMost(Duration.ofSeconds(10)).until(() -> "flow/send WAITING".equals(bundle.stageOf(id)));
+            String id = waitingAfterAFailedFirstAttempt(receiver, bundle);
             Instant due = Storage.instant(bundle.jdbc().queryForObject("SELECT due_at FROM assignment WHERE item_id = ?",
                     Object.class, id));
 
@@ -66,5 +53,17 @@ class RetryDueBeforeTheNextPollTest {
             assertThat(Duration.between(due, retried)).as("the retry's delay after its due time (due %s, sent %s)", due,
                     retried).isBetween(Duration.ZERO, Duration.ofSeconds(1));
         }
+    }
+
+    /** A file whose first attempt the receiver answers 503 (and every later one 200), once it waits for its retry. */
+    private static String waitingAfterAFailedFirstAttempt(Receiver receiver, BundleUnderTest bundle) {
+        receiver.wiremock().stubFor(post(urlPathEqualTo("/send")).inScenario("once")
+                .whenScenarioStateIs(Scenario.STARTED).willReturn(aResponse().withStatus(503)).willSetStateTo("up"));
+        String id = TestFiles.newId();
+        bundle.post("/api/files", TestFiles.registration(id));
+        // an assignment through the API wakes the claim at once, on HSQLDB too
+        bundle.post("/api/assignments", TestFiles.assignment("flow", "send", id));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "flow/send WAITING".equals(bundle.stageOf(id)));
+        return id;
     }
 }
