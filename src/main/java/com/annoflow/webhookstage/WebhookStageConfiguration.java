@@ -103,7 +103,6 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         Storage storage = new Storage(settings.dbUrl(), settings.dbUser(), settings.dbPassword(), settings.dbPoolSize());
         try {
             storage.makeCommitsDurable();
-            storage.packAnnotationsTightly();
             storage.migrate();
             // tests bind a clock they move on (schedules of hours without waiting); the bundle uses the system's
             Clock bound = context.getRegistry().lookupByNameAndType(CLOCK_BEAN, Clock.class);

@@ -117,8 +117,16 @@ final class RegistrationReader {
             annotations.forEach(checked::add);
         }
         // kept only when nothing in the request was refused (the caller throws on any problem)
-        return RegisteredFile.ofValidated(new Item(name, filePath == null ? "/" : filePath,
+        RegisteredFile registered = RegisteredFile.ofValidated(new Item(name, filePath == null ? "/" : filePath,
                 new SourceInfo(itemId, team, dataset, workview), slots), checked);
+        for (int a = 0; a < registered.annotations().size(); a++) {
+            int length = registered.annotations().get(a).length();
+            if (length > RegisteredFile.MAX_ANNOTATION_CHARS) {
+                problems.add(path + ".annotations[" + a + "]: " + length + " characters written compact; one annotation"
+                             + " holds at most " + RegisteredFile.MAX_ANNOTATION_CHARS + ": split it");
+            }
+        }
+        return registered;
     }
 
     private List<Slot> slots(JsonNode slots, String path) {

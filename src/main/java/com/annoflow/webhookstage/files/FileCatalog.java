@@ -132,9 +132,7 @@ public final class FileCatalog {
         if (itemIds.isEmpty()) {
             return bodies;
         }
-        // HSQLDB sends a CLOB as a locator and fetches it in round trips of its own: cast it to text in the query
-        String body = storage.isPostgres() ? "body" : "CAST(body AS VARCHAR(16777216))";
-        new NamedParameterJdbcTemplate(storage.jdbc()).query("SELECT item_id, " + body + " AS body, body_mark"
+        new NamedParameterJdbcTemplate(storage.jdbc()).query("SELECT item_id, body, body_mark"
                                                              + " FROM annotation WHERE item_id IN (:ids)"
                                                              + " ORDER BY item_id, position",
                 new MapSqlParameterSource("ids", itemIds),

@@ -13,6 +13,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public record RegisteredFile(Item item, List<String> annotations, boolean validated) {
 
+    /** The most characters one annotation's text may have: the size of its column on HSQLDB (changeset 18). */
+    public static final int MAX_ANNOTATION_CHARS = 16_777_216;
+
     /** Annotations as some writer gave them: checked and re-written whenever a payload includes them. */
     public RegisteredFile(Item item, List<String> annotations) {
         this(item, annotations, false);

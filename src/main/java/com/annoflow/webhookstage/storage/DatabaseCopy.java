@@ -40,7 +40,6 @@ public final class DatabaseCopy {
 
     /** Copies every row; answers the rows copied per table. */
     public static Map<String, Long> copy(Storage from, Storage to) throws SQLException {
-        to.packAnnotationsTightly();
         to.migrate();
         Long files = to.jdbc().queryForObject("SELECT COUNT(*) FROM file", Long.class);
         if (files != null && files > 0) {

@@ -116,30 +116,6 @@ public final class Storage extends ServiceSupport {
         }
     }
 
-    /**
-     * Stores annotations in 1 KB units on an HSQLDB file database. HSQLDB keeps every CLOB (an annotation) in the
-     * {@code .lobs} file in units of {@code hsqldb.lob_file_scale} KB, 32 by default, so an annotation of 1 KB took
-     * 32 KB on disk: 200 files with 20 KB of annotations each filled 111 MB, against 10 MB in 1 KB units (found by the
-     * benchmark, whose database grew by gigabytes). HSQLDB allows the change only while the database holds no CLOB
-     * yet: a new database (file or server) gets it, an existing one with annotations keeps its units, with a warning.
-     */
-    public void packAnnotationsTightly() {
-        if (!url.startsWith("jdbc:hsqldb:file:") && !url.startsWith("jdbc:hsqldb:hsql")) {
-            return;
-        }
-        String scale = hsqldbProperty("hsqldb.lob_file_scale");
-        if ("1".equals(scale)) {
-            return;
-        }
-        try {
-            jdbc.execute("SET FILES LOB SCALE 1");
-        } catch (RuntimeException e) {
-            LOG.warn("HSQLDB database at {} stores each annotation in units of {} KB (HSQLDB's default; a database created"
-                     + " by this version uses 1 KB), so its .lobs file is many times the size of the annotations; the space"
-                     + " is reused as files are removed ({})", url.split(";")[0], scale, e.getMessage());
-        }
-    }
-
     private String hsqldbProperty(String name) {
         return jdbc.queryForObject("SELECT PROPERTY_VALUE FROM INFORMATION_SCHEMA.SYSTEM_PROPERTIES WHERE PROPERTY_NAME = ?",
                 String.class, name);

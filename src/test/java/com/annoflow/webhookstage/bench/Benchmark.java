@@ -177,7 +177,12 @@ public final class Benchmark {
                     measurement.recordDbWork("bundle", dbBefore, Measurement.pgCounters(jdbc), plain.size());
                 }
             }
+            double[] annotatedCpuBefore = measurement.cpuSnapshot();
             double annotatedRate = throughput(jdbc, annotated, annotationsHook, annotationsNext, false);
+            if (counted) {
+                measurement.recordCpu(database + " bundle, annotated", annotatedCpuBefore, measurement.cpuSnapshot(),
+                        annotated.size());
+            }
             double[] failingCpuBefore = measurement.cpuSnapshot();
             boolean failingProfiled = counted && postgres && measurement.startStatementProfile(jdbc);
             double failingRate = throughput(jdbc, plain, hook, next, true);
