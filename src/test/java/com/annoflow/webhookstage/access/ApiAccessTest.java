@@ -114,7 +114,7 @@ class ApiAccessTest {
 
     private static HttpResponse<String> deleteKey(String name) {
         try {
-            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            return java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(java.net.http.HttpRequest.newBuilder(
                     java.net.URI.create(bundle.apiUrl("/api/keys/" + name))).timeout(Duration.ofSeconds(10))
                     .header("Authorization", "Bearer " + BundleUnderTest.ADMIN_KEY).DELETE().build(),
                     HttpResponse.BodyHandlers.ofString());

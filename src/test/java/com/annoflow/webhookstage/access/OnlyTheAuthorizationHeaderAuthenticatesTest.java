@@ -28,7 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class OnlyTheAuthorizationHeaderAuthenticatesTest {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private static final String ADMIN_IN_A_QUERY = "Authorization=" + encode("Bearer " + BundleUnderTest.ADMIN_KEY);
 
     private static final Receiver receiver = new Receiver();

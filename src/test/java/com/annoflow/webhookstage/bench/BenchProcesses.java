@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class BenchProcesses {
 
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private Process receiver;
     private int receiverPort;
     private Process bundle;

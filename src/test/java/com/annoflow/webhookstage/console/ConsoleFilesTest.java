@@ -20,7 +20,7 @@ class ConsoleFilesTest {
     @RegisterExtension
     static final BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
     void thePageItsScriptAndItsStylesAreServedWithoutAKeyUnderAStrictPolicy() throws Exception {

@@ -13,11 +13,12 @@ import java.util.List;
 import com.annoflow.webhookstage.support.BundleProcess;
 import com.annoflow.webhookstage.support.BundleUnderTest;
 import com.annoflow.webhookstage.support.TestFiles;
+import com.annoflow.webhookstage.support.TestHttp;
 
 /** Registers and assigns many files through a bundle process's HTTP API, as an operator's script would. */
 final class Api {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = TestHttp.client();
 
     private Api() {
     }
@@ -77,14 +78,10 @@ final class Api {
     }
 
     private static HttpResponse<String> send(BundleProcess bundle, String method, String path, String body) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(bundle.apiUrl(path))).timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json")
-                    .header("Authorization", "Bearer " + BundleUnderTest.ADMIN_KEY)
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return TestHttp.send(HTTP, HttpRequest.newBuilder(URI.create(bundle.apiUrl(path))).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + BundleUnderTest.ADMIN_KEY)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body)).build());
     }
 }

@@ -1,6 +1,5 @@
 package com.annoflow.webhookstage.support;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,7 +50,7 @@ public final class BundleUnderTest implements AutoCloseable, BeforeAllCallback, 
     // taken meanwhile by a receiver's own free-port choice (CI once answered a registration from the WireMock receiver)
     private int apiPort;
     private int managementPort;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = TestHttp.client();
     private Supplier<TestDatabase> databaseSource;
     private TestDatabase database;
     private Receiver receiver;
@@ -247,14 +246,7 @@ public final class BundleUnderTest implements AutoCloseable, BeforeAllCallback, 
     }
 
     private HttpResponse<String> send(HttpRequest request) {
-        try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return TestHttp.send(http, request);
     }
 
     /** A value from /observe/metrics: the first series of {@code metric} whose labels start with {@code labels}; 0 if none. */
