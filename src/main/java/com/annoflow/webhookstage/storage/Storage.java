@@ -134,6 +134,7 @@ public final class Storage extends ServiceSupport {
                 Database database = DatabaseFactory.getInstance()
                         .findCorrectDatabaseImplementation(new JdbcConnection(connection));
                 Liquibase liquibase = new Liquibase("db/changelog.xml", new ClassLoaderResourceAccessor(), database);
+                releaseTheLockOfAMigrationThatDied(liquibase);
                 liquibase.update("");
             } finally {
                 if (postgres) {
@@ -144,6 +145,23 @@ public final class Storage extends ServiceSupport {
             }
         } catch (SQLException | liquibase.exception.LiquibaseException e) {
             throw new IllegalStateException("Database migration failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * An embedded database is open in one process only (HSQLDB locks its files), so a Liquibase lock found at start-up
+     * was left by a process killed during its migration: without this the start waited five minutes for it and failed.
+     * A shared database (PostgreSQL, an HSQLDB server) keeps its lock: another instance may be migrating.
+     */
+    private void releaseTheLockOfAMigrationThatDied(Liquibase liquibase) throws liquibase.exception.LiquibaseException {
+        if (!url.startsWith("jdbc:hsqldb:file:")) {
+            return;
+        }
+        for (liquibase.lockservice.DatabaseChangeLogLock lock : liquibase.listLocks()) {
+            LOG.warn("The database's migration lock was still held by {} since {}: a process that stopped during its"
+                     + " migration. This process holds the database's files alone, so it releases the lock; the"
+                     + " migration's unfinished change sets run again", lock.getLockedBy(), lock.getLockGranted());
+            liquibase.forceReleaseLocks();
         }
     }
 

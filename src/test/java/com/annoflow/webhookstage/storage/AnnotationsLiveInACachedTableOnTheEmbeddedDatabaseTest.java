@@ -3,35 +3,24 @@ package com.annoflow.webhookstage.storage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 
-import com.annoflow.webhookstage.files.Dataset;
 import com.annoflow.webhookstage.files.FileCatalog;
-import com.annoflow.webhookstage.files.Item;
 import com.annoflow.webhookstage.files.RegisteredFile;
-import com.annoflow.webhookstage.files.Slot;
-import com.annoflow.webhookstage.files.SourceFile;
-import com.annoflow.webhookstage.files.SourceInfo;
-import com.annoflow.webhookstage.files.Team;
 import com.annoflow.webhookstage.support.BundleUnderTest;
+import com.annoflow.webhookstage.support.EarlierSchema;
 import com.annoflow.webhookstage.support.HsqldbOnly;
 import com.annoflow.webhookstage.support.Receiver;
 import com.annoflow.webhookstage.support.TestDatabase;
 import com.annoflow.webhookstage.support.TestFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import liquibase.Liquibase;
-import liquibase.database.DatabaseFactory;
-import liquibase.database.jvm.JdbcConnection;
-import liquibase.resource.DirectoryResourceAccessor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +57,7 @@ class AnnotationsLiveInACachedTableOnTheEmbeddedDatabaseTest {
     void anEarlierVersionsDatabaseKeepsEveryAnnotationWhenTheyBecomeText() throws Exception {
         TestDatabase database = TestDatabase.embeddedFile();
         Storage earlier = new Storage(database.url(), database.user(), database.password(), 1);
-        migrateWithoutTheCachedText(earlier);
+        EarlierSchema.migrateWithout(earlier, "18-hsqldb-annotations-as-cached-text", earlierChangelog);
         assertThat(earlier.jdbc().queryForObject("SELECT DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME ="
                                                  + " 'ANNOTATION' AND COLUMN_NAME = 'BODY'", String.class))
                 .isEqualTo("CHARACTER LARGE OBJECT");
@@ -76,7 +65,7 @@ class AnnotationsLiveInACachedTableOnTheEmbeddedDatabaseTest {
         String large = "{\"id\":\"" + UUID.randomUUID() + "\",\"name\":\"car\",\"slot_names\":[\"0\"],\"polygon\":{\"paths\":[["
                        + "{\"x\":120.5,\"y\":310.25},".repeat(4_000) + "{\"x\":1,\"y\":2}]]}}";
         List<String> annotations = List.of(TestFiles.carAnnotation(), large);
-        new FileCatalog(earlier, Clock.systemUTC()).register(List.of(new RegisteredFile(item(id), annotations)));
+        new FileCatalog(earlier, Clock.systemUTC()).register(List.of(new RegisteredFile(TestFiles.item(id), annotations)));
         earlier.stop();
 
         try (Receiver receiver = new Receiver().start();
@@ -90,28 +79,6 @@ class AnnotationsLiveInACachedTableOnTheEmbeddedDatabaseTest {
             String preview = bundle.get("/api/workflows/contract/stages/with-annotations/preview?file_id=" + id).body();
             JsonNode sent = json.readTree(json.readTree(preview).path("body").asText()).path("annotations");
             assertThat(sent).containsExactly(json.readTree(annotations.get(0)), json.readTree(annotations.get(1)));
-        }
-    }
-
-    /** The bundle's changelog as a version before changeset 18 had it: the same file, without that change set. */
-    private void migrateWithoutTheCachedText(Storage storage) throws Exception {
-        Path db = Files.createDirectories(earlierChangelog.resolve("db"));
-        String changelog = resource("db/changelog.xml");
-        int start = changelog.indexOf("  <changeSet id=\"18-hsqldb-annotations-as-cached-text\"");
-        int end = changelog.indexOf("</changeSet>", start) + "</changeSet>".length();
-        assertThat(start).isPositive();
-        Files.writeString(db.resolve("changelog.xml"), changelog.substring(0, start) + changelog.substring(end));
-        Files.writeString(db.resolve("quartz-postgres.sql"), resource("db/quartz-postgres.sql"));
-        try (Connection connection = storage.dataSource().getConnection();
-                DirectoryResourceAccessor files = new DirectoryResourceAccessor(earlierChangelog)) {
-            new Liquibase("db/changelog.xml", files, DatabaseFactory.getInstance()
-                    .findCorrectDatabaseImplementation(new JdbcConnection(connection))).update("");
-        }
-    }
-
-    private static String resource(String name) throws IOException {
-        try (InputStream in = Storage.class.getClassLoader().getResourceAsStream(name)) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 
@@ -131,13 +98,6 @@ class AnnotationsLiveInACachedTableOnTheEmbeddedDatabaseTest {
             return files.filter(f -> f.getFileName().toString().startsWith(path.getFileName().toString()))
                     .filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
         }
-    }
-
-    private static Item item(String id) {
-        return new Item("image_1.jpg", "/", new SourceInfo(id, new Team("My Team", "my-team"),
-                new Dataset("Cars", "cars", "https://example.org/datasets/339222/dataset-management"),
-                "https://example.org/workview?dataset=339222&item=" + id),
-                List.of(new Slot("0", "image", 1920, 1080, List.of(new SourceFile("image_1.jpg", "https://example.org/1.jpg")))));
     }
 
     private static String registration() {

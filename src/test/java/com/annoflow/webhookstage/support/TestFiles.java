@@ -1,6 +1,14 @@
 package com.annoflow.webhookstage.support;
 
+import java.util.List;
 import java.util.UUID;
+
+import com.annoflow.webhookstage.files.Dataset;
+import com.annoflow.webhookstage.files.Item;
+import com.annoflow.webhookstage.files.Slot;
+import com.annoflow.webhookstage.files.SourceFile;
+import com.annoflow.webhookstage.files.SourceInfo;
+import com.annoflow.webhookstage.files.Team;
 
 /** Registration bodies for the API, in the shape receivers get back. */
 public final class TestFiles {
@@ -10,6 +18,16 @@ public final class TestFiles {
 
     public static String newId() {
         return UUID.randomUUID().toString();
+    }
+
+    /** The metadata of image_1.jpg with id {@code id}, as the catalog takes it (one slot, one source file). */
+    public static Item item(String id) {
+        return new Item("image_1.jpg", "/", new SourceInfo(id,
+                new Team("My Team", "my-team"),
+                new Dataset("Cars", "cars", "https://example.org/datasets/339222/dataset-management"),
+                "https://example.org/workview?dataset=339222&item=" + id),
+                List.of(new Slot("0", "image", 1920, 1080, List.of(
+                        new SourceFile("image_1.jpg", "https://example.org/1.jpg")))));
     }
 
     public static String carAnnotation() {
