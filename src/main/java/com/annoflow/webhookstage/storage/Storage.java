@@ -157,10 +157,13 @@ public final class Storage extends ServiceSupport {
         if (!url.startsWith("jdbc:hsqldb:file:")) {
             return;
         }
-        for (liquibase.lockservice.DatabaseChangeLogLock lock : liquibase.listLocks()) {
+        liquibase.lockservice.DatabaseChangeLogLock[] held = liquibase.listLocks();
+        for (liquibase.lockservice.DatabaseChangeLogLock lock : held) {
             LOG.warn("The database's migration lock was still held by {} since {}: a process that stopped during its"
                      + " migration. This process holds the database's files alone, so it releases the lock; the"
                      + " migration's unfinished change sets run again", lock.getLockedBy(), lock.getLockGranted());
+        }
+        if (held.length > 0) {
             liquibase.forceReleaseLocks();
         }
     }
