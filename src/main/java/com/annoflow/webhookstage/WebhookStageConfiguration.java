@@ -211,7 +211,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
         // services stop in reverse order: the gathered ends of visits are written, then the leases still held are
         // given back, then the storage (added before) closes
         context.addService(new LeaseRelease(queue), true, true);
-        VisitEnds visitEnds = new VisitEnds(queue, deliveryLog, settings.groupCommitDelay());
+        VisitEnds visitEnds = new VisitEnds(queue, deliveryLog, metrics, settings.groupCommitDelay());
         context.addService(visitEnds, true, true);
         registry.bind("visits", new Visits(queue, visitEnds, workflows));
         registry.bind("deliveryLanes", new DeliveryLanes(workflows));

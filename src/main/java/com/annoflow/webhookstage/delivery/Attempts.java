@@ -244,7 +244,6 @@ public final class Attempts {
     /** The visit succeeded: say so for the router and the transition history (with the receiver's choice, if any). */
     public void delivered(Exchange exchange) {
         DeliveryExchange delivery = DeliveryExchange.of(exchange);
-        metrics.visitEnded(delivery.stage(), "DELIVERED");
         String choice = delivery.receiversChoiceWhy();
         delivery.outcome("DELIVERED", "delivered on attempt " + delivery.attemptsMadeOr(0)
                                       + (choice == null ? "" : "; " + choice));
@@ -263,7 +262,6 @@ public final class Attempts {
             log.record(stage.id(), entry(visit, stage, attempts + 1, outcome, null, 0, redaction.redact(stage, cause.getMessage()), null));
             LOG.warn("file {} stage {}: {}", visit.itemId(), stage.qualifiedName(), cause.getMessage());
         }
-        metrics.visitEnded(stage, "FAILED");
         delivery.outcome("FAILED", redaction.redact(stage, cause.getMessage()) + " after " + attempts + " attempt(s)");
     }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.Visit;
 import com.annoflow.webhookstage.workflow.RetrySchedule;
@@ -34,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * again with its attempts counted, so a delivered file is sent once more with the same delivery id (at-least-once)
  * and no visit exceeds its budget. On stop every gathered end is written before the
  * leases still held are given back.
+ * <p>
+ * A visit is counted in {@code webhook_deliveries_total} once its move has committed, not when its answer came: a
+ * reader of the metric who then looks at the file finds it in its next stage, and a move that lost its lease (the
+ * file is sent again by its new holder) is not counted twice.
  */
 public final class VisitEnds extends ServiceSupport {
 
@@ -52,6 +57,7 @@ public final class VisitEnds extends ServiceSupport {
 
     private final AssignmentQueue queue;
     private final DeliveryLog log;
+    private final WebhookMetrics metrics;
     private final Duration gathering;
     /**
      * The ends gathered for the next group. Lock-free: with many delivery threads on few cores a lock here was held
@@ -65,9 +71,10 @@ public final class VisitEnds extends ServiceSupport {
     private volatile ScheduledThreadPoolExecutor writer;
 
     /** @param gathering how long the ends of visits are gathered before they are written (zero: as soon as the writer is free) */
-    public VisitEnds(AssignmentQueue queue, DeliveryLog log, Duration gathering) {
+    public VisitEnds(AssignmentQueue queue, DeliveryLog log, WebhookMetrics metrics, Duration gathering) {
         this.queue = queue;
         this.log = log;
+        this.metrics = metrics;
         this.gathering = gathering;
     }
 
@@ -170,8 +177,10 @@ public final class VisitEnds extends ServiceSupport {
             }
         }
         for (int i = 0; i < moveGroup.size(); i++) {
-            if (!ended.moved()[i]) {
-                AssignmentQueue.Move move = moveGroup.get(i);
+            AssignmentQueue.Move move = moveGroup.get(i);
+            if (ended.moved()[i]) {
+                metrics.visitEnded(move.from(), move.reason());
+            } else {
                 LOG.warn("file {} stage {}: lost its lease before it could move on to {}; the instance that holds it now"
                          + " carries on", move.visit().itemId(), move.from().qualifiedName(), move.target().name());
             }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
 import com.annoflow.webhookstage.queue.FileHistory;
 import com.annoflow.webhookstage.queue.FileStatus;
@@ -26,6 +27,8 @@ import com.annoflow.webhookstage.workflow.PayloadShape;
 import com.annoflow.webhookstage.workflow.StageConfig;
 import com.annoflow.webhookstage.workflow.StageType;
 import com.annoflow.webhookstage.workflow.WorkflowCatalog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,6 +52,8 @@ class VisitEndsTest {
     private StageConfig annotate;
     private AssignmentQueue queue;
     private DeliveryLog log;
+    private SimpleMeterRegistry meters;
+    private WebhookMetrics metrics;
     private VisitEnds ends;
 
     @BeforeAll
@@ -78,7 +83,9 @@ class VisitEndsTest {
         queue = new AssignmentQueue(storage, new WorkflowCatalog(List.of(stage)), Clock.systemUTC(), "parking-test",
                 Duration.ofMinutes(5), FILES, FILES, FILES, () -> { }, wakeUps::add, Duration.ofSeconds(1));
         log = new DeliveryLog(storage);
-        ends = new VisitEnds(queue, log, Duration.ofMillis(20));
+        meters = new SimpleMeterRegistry();
+        metrics = new WebhookMetrics(meters, storage, new WorkflowCatalog(List.of(stage, annotate)), Clock.systemUTC());
+        ends = new VisitEnds(queue, log, metrics, Duration.ofMillis(20));
         storage.jdbc().update("DELETE FROM delivery_attempt");
         storage.jdbc().update("DELETE FROM stage_transition");
         storage.jdbc().update("DELETE FROM assignment");
@@ -144,7 +151,7 @@ class VisitEndsTest {
     @Test
     void movesAndParksGatheredTogetherAreAllWrittenWithTheirTransitionsAndAttemptRowsBeforeTheStopEnds() {
         List<Visit> claimed = claimAll();
-        ends = new VisitEnds(queue, log, Duration.ofHours(1));
+        ends = new VisitEnds(queue, log, metrics, Duration.ofHours(1));
         ends.start();
         List<Visit> moved = claimed.subList(0, FILES / 2);
         List<Visit> parked = claimed.subList(FILES / 2, FILES);
@@ -173,7 +180,7 @@ class VisitEndsTest {
     void aMovedFileShowsInItsNextStageOnlyOnceItsGroupHasCommitted() {
         Visit visit = claimAll().get(0);
         FileHistory history = new FileHistory(storage, Clock.systemUTC());
-        ends = new VisitEnds(queue, log, Duration.ofMillis(1000));
+        ends = new VisitEnds(queue, log, metrics, Duration.ofMillis(1000));
         ends.start();
 
         moveOn(visit);
@@ -189,9 +196,39 @@ class VisitEndsTest {
     }
 
     @Test
+    void aVisitCountsAsEndedInTheMetricsOnlyOnceItsMoveHasCommitted() {
+        List<Visit> claimed = claimAll();
+        ends = new VisitEnds(queue, log, metrics, Duration.ofHours(1));
+        ends.start();
+
+        moveOn(claimed.get(0));
+        moveOn(claimed.get(1));
+        ends.moveOn(claimed.get(2), stage, annotate, "FAILED", "HTTP 503 after 2 attempt(s)", null);
+
+        assertThat(ended("DELIVERED") + ended("FAILED")).as("gathered, not yet written").isZero();
+        ends.stop();
+        assertThat(ended("DELIVERED")).isEqualTo(2);
+        assertThat(ended("FAILED")).isEqualTo(1);
+        assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM assignment WHERE stage_id = ?", Integer.class,
+                annotate.id())).as("what the metric counts is in the database").isEqualTo(3);
+    }
+
+    @Test
+    void aMoveWhoseLeaseWasLostIsNotCountedAsEnded() {
+        List<Visit> claimed = claimAll();
+        storage.jdbc().update("UPDATE assignment SET lease_owner = 'another-instance' WHERE item_id = ?",
+                claimed.get(0).itemId());
+
+        moveOn(claimed.get(0));
+        moveOn(claimed.get(1));
+
+        assertThat(ended("DELIVERED")).as("only the move this instance could write").isEqualTo(1);
+    }
+
+    @Test
     void aFullGroupIsWrittenWithoutWaitingForItsGatheringToEnd() {
         List<Visit> claimed = claimAll();
-        ends = new VisitEnds(queue, log, Duration.ofHours(1));
+        ends = new VisitEnds(queue, log, metrics, Duration.ofHours(1));
         ends.start();
 
         claimed.subList(0, VisitEnds.MOST_PER_GROUP).forEach(this::moveOn);
@@ -221,6 +258,12 @@ class VisitEndsTest {
                 claimed.get(1).itemId())).isEqualTo(annotate.id());
         assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM delivery_attempt WHERE item_id IN (?, ?)",
                 Integer.class, lost.itemId(), claimed.get(1).itemId())).isEqualTo(2);
+    }
+
+    /** {@code webhook_deliveries_total} of the stage for one outcome. */
+    private double ended(String outcome) {
+        return meters.find("webhook.deliveries").tags("stage", stage.name(), "outcome", outcome).counters().stream()
+                .mapToDouble(Counter::count).sum();
     }
 
     private List<Visit> claimAll() {
