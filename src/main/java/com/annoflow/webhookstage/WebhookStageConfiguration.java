@@ -9,6 +9,7 @@ import com.annoflow.webhookstage.access.ApiKeys;
 import com.annoflow.webhookstage.api.ApiLimits;
 import com.annoflow.webhookstage.api.ApiRoutes;
 import com.annoflow.webhookstage.api.FilesApi;
+import com.annoflow.webhookstage.api.Http11Only;
 import com.annoflow.webhookstage.api.HttpGuard;
 import com.annoflow.webhookstage.api.KeysApi;
 import com.annoflow.webhookstage.api.StagesApi;
@@ -254,6 +255,7 @@ public class WebhookStageConfiguration implements CamelConfiguration {
                         circuits, new StageOverview(storage, clock), clock, workflows, limits),
                 new WorkflowsApi(workflows, circuits), keys, limits, json));
         context.addRoutes(new ConsoleRoutes());
+        Http11Only.bindTo(context);
         guardTheHttpServer(context, settings);
         if (settings.demoEnabled()) {
             context.addRoutes(new DemoRoutes(files, assignments, workflows, json, settings.demoFiles()));
