@@ -255,10 +255,11 @@ public class WebhookStageConfiguration implements CamelConfiguration {
                         circuits, new StageOverview(storage, clock), clock, workflows, limits),
                 new WorkflowsApi(workflows, circuits), keys, limits, json));
         context.addRoutes(new ConsoleRoutes());
-        Http11Only.bindTo(context);
         guardTheHttpServer(context, settings);
         if (settings.demoEnabled()) {
             context.addRoutes(new DemoRoutes(files, assignments, workflows, json, settings.demoFiles()));
         }
+        // last: nothing of the configuration can fail after its Vert.x exists (it is closed when the context stops)
+        Http11Only.bindTo(context);
     }
 }
