@@ -19,6 +19,8 @@ import liquibase.Liquibase;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
 import liquibase.database.jvm.JdbcConnection;
+import liquibase.exception.LiquibaseException;
+import liquibase.lockservice.DatabaseChangeLogLock;
 import liquibase.resource.ClassLoaderResourceAccessor;
 import org.apache.camel.support.service.ServiceSupport;
 import org.hsqldb.jdbc.JDBCDataSource;
@@ -143,7 +145,7 @@ public final class Storage extends ServiceSupport {
                     }
                 }
             }
-        } catch (SQLException | liquibase.exception.LiquibaseException e) {
+        } catch (SQLException | LiquibaseException e) {
             throw new IllegalStateException("Database migration failed: " + e.getMessage(), e);
         }
     }
@@ -153,12 +155,12 @@ public final class Storage extends ServiceSupport {
      * was left by a process killed during its migration: without this the start waited five minutes for it and failed.
      * A shared database (PostgreSQL, an HSQLDB server) keeps its lock: another instance may be migrating.
      */
-    private void releaseTheLockOfAMigrationThatDied(Liquibase liquibase) throws liquibase.exception.LiquibaseException {
+    private void releaseTheLockOfAMigrationThatDied(Liquibase liquibase) throws LiquibaseException {
         if (!url.startsWith("jdbc:hsqldb:file:")) {
             return;
         }
-        liquibase.lockservice.DatabaseChangeLogLock[] held = liquibase.listLocks();
-        for (liquibase.lockservice.DatabaseChangeLogLock lock : held) {
+        DatabaseChangeLogLock[] held = liquibase.listLocks();
+        for (DatabaseChangeLogLock lock : held) {
             LOG.warn("The database's migration lock was still held by {} since {}: a process that stopped during its"
                      + " migration. This process holds the database's files alone, so it releases the lock; the"
                      + " migration's unfinished change sets run again", lock.getLockedBy(), lock.getLockGranted());
