@@ -80,6 +80,11 @@ public final class Storage extends ServiceSupport {
                 // pg_stat_activity; a URL's own ApplicationName wins
                 postgres.setApplicationName(APPLICATION_NAME);
             }
+            if (!url.contains("reWriteBatchedInserts=")) {
+                // a group commit's batch of log and history rows goes to the server as one multi-row INSERT per table,
+                // not one execution per row (the server's CPU per delivery, docs/benchmarks.md); a URL's own setting wins
+                postgres.setReWriteBatchedInserts(true);
+            }
             return postgres;
         }
         JDBCDataSource hsqldb = new JDBCDataSource();
