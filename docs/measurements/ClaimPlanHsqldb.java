@@ -1,4 +1,4 @@
-// The plan and cost of the HSQLDB claim (PortableClaims.DUE_CANDIDATES, the heads of QUEUED and of
+// The plan and cost of the HSQLDB claim (PortableStatements.DUE_CANDIDATES, the heads of QUEUED and of
 // WAITING in one statement) with 1,000 files due and W files waiting for a retry due in an hour, on a scratch file database made by
 // the bundle's own migration. Run from the repository after `mvn -B compile`:
 //   java -cp "target/classes:$(cat target/bundle-classpath.txt)" docs/measurements/ClaimPlanHsqldb.java 100000
@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import com.annoflow.webhookstage.queue.PortableClaims;
+import com.annoflow.webhookstage.queue.PortableStatements;
 import com.annoflow.webhookstage.storage.Storage;
 
 public class ClaimPlanHsqldb {
@@ -40,7 +40,7 @@ public class ClaimPlanHsqldb {
             jdbc.batchUpdate("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, due_at, updated_at)"
                              + " VALUES (?, ?, ?, ?, ?, ?, ?)", rows);
         }
-        String sql = PortableClaims.DUE_CANDIDATES;
+        String sql = PortableStatements.DUE_CANDIDATES;
         String literal = sql;
         for (int part = 0; part < 2; part++) {
             literal = literal.replaceFirst("\\?", Long.toString(stage)).replaceFirst("\\?", "CURRENT_TIMESTAMP")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The plan and cost of the PostgreSQL claim (PostgresClaims.CLAIM_DUE_FILES, the claim of one stage's due files) with
+# The plan and cost of the PostgreSQL claim (PostgresStatements.CLAIM_DUE_FILES, the claim of one stage's due files) with
 # 1,000 files due and W files waiting for a retry that is due in an hour, inside a transaction that is rolled back.
 # Prepare once: createdb webhook_explain, then start the bundle on it so Liquibase creates the schema:
 #   WEBHOOK_DB_URL=jdbc:postgresql://127.0.0.1:5432/webhook_explain WEBHOOK_DB_USER=postgres \

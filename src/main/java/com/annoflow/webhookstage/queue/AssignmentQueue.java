@@ -3,7 +3,6 @@ package com.annoflow.webhookstage.queue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -59,7 +58,7 @@ public final class AssignmentQueue {
      * 134 buffers per move instead of 26, pg_stat_statements). The status needs no check: the schema allows a lease only while SENDING
      * (constraint {@code ck_assignment_lease_only_while_sending}).
      */
-    private static final String HELD = "item_id = ? AND COALESCE(lease_owner, '') = ?";
+    static final String HELD = "item_id = ? AND COALESCE(lease_owner, '') = ?";
     /**
      * The status of a file handed back before its attempt ended: QUEUED if no attempt of this visit was made, WAITING
      * (due at once, its due time kept) if it was between retries. Lease recovery uses the same rule.
@@ -95,8 +94,8 @@ public final class AssignmentQueue {
      * by a poll, at most a poll interval late.
      */
     private final Duration timerHorizon;
-    /** The claim of one stage's due files in this database's SQL. */
-    private final ClaimStatements claims;
+    /** The claim, parks and moves in this database's SQL. */
+    private final QueueStatements statements;
 
     public AssignmentQueue(Storage storage, WorkflowCatalog catalog, Clock clock, String instanceId, Duration leaseDuration,
             int batchSize, int maxInFlight, int concurrency, Runnable roomFreed) {
@@ -123,7 +122,7 @@ public final class AssignmentQueue {
         this.roomFreed = roomFreed;
         this.wakeIn = wakeIn;
         this.timerHorizon = pollInterval.compareTo(TIMER_HORIZON) > 0 ? pollInterval : TIMER_HORIZON;
-        this.claims = ClaimStatements.forDatabase(storage, instanceId, leaseDuration);
+        this.statements = QueueStatements.forDatabase(storage, instanceId, leaseDuration);
         for (StageConfig stage : catalog.stages()) {
             if (stage.type().isAutomated() && stage.isRateLimited()) {
                 pacing.put(stage.id(), pacer(stage));
@@ -273,7 +272,7 @@ public final class AssignmentQueue {
                 return 0;
             }
         }
-        List<Visit> visits = claims.claim(stage, limit, now);
+        List<Visit> visits = statements.claim(stage, limit, now);
         AtomicInteger count = occupyingPerStage.computeIfAbsent(stage.id(), id -> new AtomicInteger());
         for (Visit visit : visits) {
             held.add(visit.itemId());
@@ -406,6 +405,15 @@ public final class AssignmentQueue {
         }
     }
 
+    /** For each statement of a batch fenced by {@link #HELD}: whether it found the file still held. */
+    static boolean[] wereHeld(int[] counts) {
+        boolean[] held = new boolean[counts.length];
+        for (int i = 0; i < counts.length; i++) {
+            held[i] = counts[i] != 0;
+        }
+        return held;
+    }
+
     /** A file that waits for its next attempt until {@code due}; {@code traceContext} (or null) is kept for it. */
     public record Park(Visit visit, Instant due, String traceContext) {
     }
@@ -434,23 +442,12 @@ public final class AssignmentQueue {
         parks.forEach(park -> forget(park.visit()));
         moves.forEach(move -> forget(move.visit()));
         Instant now = clock.instant();
-        OffsetDateTime at = Storage.utc(now);
-        int[][] counts = storage.transactions().execute(tx -> {
-            int[] parked = parks.isEmpty() ? new int[0] : storage.jdbc().batchUpdate(
-                    "UPDATE assignment SET status = 'WAITING', due_at = ?, lease_owner = NULL, lease_expires_at = NULL,"
-                    + " updated_at = ?, trace_context = ? WHERE " + HELD,
-                    parks.stream().map(park -> new Object[] { Storage.utc(park.due()), at, park.traceContext(),
-                            park.visit().itemId(), park.visit().leaseOwner() }).toList());
-            int[] moved = moves.isEmpty() ? new int[0] : storage.jdbc().batchUpdate(
-                    "UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL,"
-                    + " trace_context = NULL, lease_owner = NULL, lease_expires_at = NULL, assigned_at = ?, due_at = ?,"
-                    + " updated_at = ? WHERE " + HELD,
-                    moves.stream().map(move -> new Object[] { move.target().id(), StageEntry.status(move.target()), at,
-                            StageEntry.due(move.target(), now), at, move.visit().itemId(), move.visit().leaseOwner() })
-                            .toList());
+        boolean[][] held = storage.transactions().execute(tx -> {
+            boolean[] parkedHere = parks.isEmpty() ? new boolean[0] : statements.parkAll(parks, now);
+            boolean[] movedHere = moves.isEmpty() ? new boolean[0] : statements.moveAll(moves, now);
             List<StageEntry.Transition> transitions = new ArrayList<>();
-            for (int i = 0; i < moved.length; i++) {
-                if (moved[i] != 0) {
+            for (int i = 0; i < movedHere.length; i++) {
+                if (movedHere[i]) {
                     Move move = moves.get(i);
                     transitions.add(new StageEntry.Transition(move.visit().itemId(), move.from().id(), move.target().id(),
                             move.reason(), move.visit().deliveryId(), move.detail()));
@@ -461,11 +458,10 @@ public final class AssignmentQueue {
             if (alsoWrite != null) {
                 alsoWrite.run();
             }
-            return new int[][] { parked, moved };
+            return new boolean[][] { parkedHere, movedHere };
         });
-        boolean[] parked = new boolean[parks.size()];
+        boolean[] parked = held[0];
         for (int i = 0; i < parked.length; i++) {
-            parked[i] = counts[0][i] != 0;
             Duration wait = Duration.between(now, parks.get(i).due());
             if (parked[i] && wait.compareTo(timerHorizon) < 0) {
                 // claimed at its due time, not at the first poll after it (up to a poll interval late: a second on
@@ -473,10 +469,9 @@ public final class AssignmentQueue {
                 wakeIn.accept(wait.isNegative() ? Duration.ZERO : wait);
             }
         }
-        boolean[] moved = new boolean[moves.size()];
+        boolean[] moved = held[1];
         boolean intoAWebhookStage = false;
         for (int i = 0; i < moved.length; i++) {
-            moved[i] = counts[1][i] != 0;
             Move move = moves.get(i);
             if (moved[i]) {
                 LOG.info("file {} moved {} -> {} ({}{})", move.visit().itemId(), move.from().qualifiedName(),

@@ -23,8 +23,8 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import com.annoflow.webhookstage.queue.PortableClaims;
-import com.annoflow.webhookstage.queue.PostgresClaims;
+import com.annoflow.webhookstage.queue.PortableStatements;
+import com.annoflow.webhookstage.queue.PostgresStatements;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -181,13 +181,13 @@ final class Measurement {
 
     static final int HSQLDB_CLAIM_SAMPLES = 200;
 
-    /** The HSQLDB claim's candidate query (PortableClaims.DUE_CANDIDATES: both statuses in one statement), median ms. */
+    /** The HSQLDB claim's candidate query (PortableStatements.DUE_CANDIDATES: both statuses in one statement), median ms. */
     static String hsqldbClaimMillis(JdbcTemplate jdbc, long stage) {
         List<Double> millis = new ArrayList<>();
         for (int sample = 0; sample < HSQLDB_CLAIM_SAMPLES; sample++) {
             long started = System.nanoTime();
             Timestamp now = Timestamp.from(Instant.now());
-            jdbc.queryForList(PortableClaims.DUE_CANDIDATES, stage, now, 100, stage, now, 100);
+            jdbc.queryForList(PortableStatements.DUE_CANDIDATES, stage, now, 100, stage, now, 100);
             millis.add((System.nanoTime() - started) / 1e6);
         }
         return String.format(Locale.ROOT, "%.3f", Report.median(millis));
@@ -206,10 +206,10 @@ final class Measurement {
                 Long.class));
     }
 
-    /** PostgresClaims.CLAIM_DUE_FILES of 100 files of the stage, its parameters written in. */
+    /** PostgresStatements.CLAIM_DUE_FILES of 100 files of the stage, its parameters written in. */
     static String postgresClaim(long stage) {
         String[] values = { "'bench'", "now() + interval '5 minutes'", "now()", Long.toString(stage), "now()", "100" };
-        String sql = PostgresClaims.CLAIM_DUE_FILES;
+        String sql = PostgresStatements.CLAIM_DUE_FILES;
         for (String value : values) {
             sql = sql.replaceFirst("\\?", Matcher.quoteReplacement(value));
         }

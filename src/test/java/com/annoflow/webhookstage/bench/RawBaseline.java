@@ -69,7 +69,7 @@ final class RawBaseline {
                 try (PreparedStatement s = c.prepareStatement("UPDATE assignment SET status = 'SENDING', lease_owner = 'raw',"
                         + " lease_expires_at = ?, updated_at = ?,"
                         + " delivery_id = COALESCE(delivery_id, 'msg_' || replace(gen_random_uuid()::text, '-', ''))"
-                        // the bundle's claim of one stage's due files (PostgresClaims.CLAIM_DUE_FILES)
+                        // the bundle's claim of one stage's due files (PostgresStatements.CLAIM_DUE_FILES)
                         + " WHERE item_id = ANY(ARRAY(SELECT item_id FROM assignment WHERE stage_id = ?"
                         + " AND status IN ('QUEUED', 'WAITING') AND due_at <= ?"
                         + " ORDER BY due_at, item_id LIMIT ? FOR UPDATE SKIP LOCKED)) RETURNING item_id, delivery_id")) {

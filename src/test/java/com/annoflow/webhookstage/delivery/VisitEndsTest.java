@@ -9,9 +9,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
 
 import com.annoflow.webhookstage.metrics.WebhookMetrics;
 import com.annoflow.webhookstage.queue.AssignmentQueue;
@@ -174,6 +177,56 @@ class VisitEndsTest {
                 Integer.class)).isEqualTo(moved.size());
         assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM delivery_attempt WHERE outcome = 'FAILED'",
                 Integer.class)).isEqualTo(parked.size());
+    }
+
+    @Test
+    void aGroupInWhichAnotherInstanceTookSomeFilesWritesEveryOtherFileAndLeavesThoseToTheirNewHolder() {
+        // one group of moves and parks, written as one statement each on PostgreSQL: which files came back decides
+        List<Visit> claimed = claimAll();
+        Instant due = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
+        List<Visit> lost = new ArrayList<>();
+        for (int i = 0; i < claimed.size(); i += 3) {
+            lost.add(claimed.get(i));
+            storage.jdbc().update("UPDATE assignment SET lease_owner = 'another-instance' WHERE item_id = ?",
+                    claimed.get(i).itemId());
+        }
+        ends = new VisitEnds(queue, log, metrics, Duration.ofHours(1));
+        ends.start();
+        for (int i = 0; i < claimed.size(); i++) {
+            if (i % 2 == 0) {
+                moveOn(claimed.get(i));
+            } else {
+                park(claimed.get(i), due);
+            }
+        }
+        ends.stop();
+
+        for (int i = 0; i < claimed.size(); i++) {
+            Visit visit = claimed.get(i);
+            Map<String, Object> row = storage.jdbc().queryForMap("SELECT stage_id, status, lease_owner, due_at FROM assignment"
+                                                                 + " WHERE item_id = ?", visit.itemId());
+            Map<String, Object> columns = new HashMap<>();
+            row.forEach((name, value) -> columns.put(name.toLowerCase(Locale.ROOT), value));
+            if (lost.contains(visit)) {
+                assertThat(columns).as("file %d, taken by another instance", i).containsEntry("status", "SENDING")
+                        .containsEntry("lease_owner", "another-instance");
+            } else if (i % 2 == 0) {
+                assertThat(columns).as("file %d, moved", i).containsEntry("status", "ASSIGNED")
+                        .containsEntry("lease_owner", null);
+                assertThat(((Number) columns.get("stage_id")).longValue()).isEqualTo(annotate.id());
+            } else {
+                assertThat(columns).as("file %d, parked", i).containsEntry("status", "WAITING")
+                        .containsEntry("lease_owner", null);
+                assertThat(Storage.instant(columns.get("due_at"))).isEqualTo(due);
+            }
+        }
+        long movedAndHeld = IntStream.range(0, claimed.size())
+                .filter(i -> i % 2 == 0 && !lost.contains(claimed.get(i))).count();
+        assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM stage_transition", Long.class))
+                .as("a transition for each move that was still held").isEqualTo(movedAndHeld);
+        assertThat(ended("DELIVERED")).isEqualTo(movedAndHeld);
+        assertThat(storage.jdbc().queryForObject("SELECT COUNT(*) FROM delivery_attempt", Integer.class))
+                .as("every attempt happened, held or not").isEqualTo(claimed.size());
     }
 
     @Test

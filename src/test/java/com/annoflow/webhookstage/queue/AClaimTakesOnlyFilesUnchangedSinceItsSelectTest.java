@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * The HSQLDB claim makes its visits from what its candidate select read (attempts, delivery id, trace context), so its
  * conditional update must fail for a file another instance claimed and parked in between: otherwise the file would be
  * sent under a stale attempt count and delivery id. The write "in between" is made by the test, between the two steps
- * of {@link PortableClaims#claim}.
+ * of {@link PortableStatements#claim}.
  */
 @HsqldbOnly
 class AClaimTakesOnlyFilesUnchangedSinceItsSelectTest {
@@ -70,10 +70,10 @@ class AClaimTakesOnlyFilesUnchangedSinceItsSelectTest {
 
     @Test
     void aFileClaimedAndParkedByAnotherInstanceSinceTheSelectIsLeftToItsNextClaim() {
-        PortableClaims claims = new PortableClaims(storage, "fence-test", Duration.ofMinutes(5));
+        PortableStatements claims = new PortableStatements(storage, "fence-test", Duration.ofMinutes(5));
         Instant now = Instant.now();
-        List<PortableClaims.Candidate> read = claims.candidates(stage, 10, now);
-        assertThat(read).extracting(PortableClaims.Candidate::itemId).containsExactlyInAnyOrderElementsOf(files);
+        List<PortableStatements.Candidate> read = claims.candidates(stage, 10, now);
+        assertThat(read).extracting(PortableStatements.Candidate::itemId).containsExactlyInAnyOrderElementsOf(files);
         String parkedElsewhere = files.get(0);
         // another instance claimed it (attempt 1, its delivery id), its attempt failed, and it parked it for a retry due now
         storage.jdbc().update("UPDATE assignment SET status = 'WAITING', attempts = 1, delivery_id = 'msg_other',"

@@ -87,7 +87,7 @@ class QueueSchemaTest {
         jdbc.update("UPDATE assignment SET stage_id = ?, status = 'QUEUED', due_at = now() WHERE item_id IN"
                     + " (SELECT item_id FROM assignment ORDER BY item_id LIMIT 10000)", send);
 
-        List<String> plan = jdbc.query("EXPLAIN " + PostgresClaims.CLAIM_DUE_FILES, (rs, n) -> rs.getString(1),
+        List<String> plan = jdbc.query("EXPLAIN " + PostgresStatements.CLAIM_DUE_FILES, (rs, n) -> rs.getString(1),
                 "instance", Timestamp.from(Instant.now()), Timestamp.from(Instant.now()), send,
                 Timestamp.from(Instant.now()), 32);
 
@@ -102,7 +102,7 @@ class QueueSchemaTest {
         assumeTrue(!TestDatabase.isPostgres(), "HSQLDB's claim; PostgreSQL claims with one statement (test above)");
         try (Receiver receiver = new Receiver().start();
                 BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver).start()) {
-            List<String> plan = bundle.jdbc().query("EXPLAIN PLAN FOR " + PortableClaims.DUE_CANDIDATES,
+            List<String> plan = bundle.jdbc().query("EXPLAIN PLAN FOR " + PortableStatements.DUE_CANDIDATES,
                     (rs, n) -> rs.getString(1));
 
             String text = String.join("\n", plan);

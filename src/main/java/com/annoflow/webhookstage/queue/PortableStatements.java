@@ -2,6 +2,7 @@ package com.annoflow.webhookstage.queue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -13,9 +14,10 @@ import com.annoflow.webhookstage.workflow.StageConfig;
 /**
  * HSQLDB (no {@code SKIP LOCKED}, no {@code RETURNING}): select candidates, then claim each with an update that only
  * succeeds while it is still due and unchanged since the select; only rows whose update count is 1 are ours, and the
- * select already read what their visits need.
+ * select already read what their visits need. Parks and moves are one statement per file in a JDBC batch, each fenced
+ * by its lease ({@link AssignmentQueue#HELD}).
  */
-public final class PortableClaims implements ClaimStatements {
+public final class PortableStatements implements QueueStatements {
 
     /**
      * The HSQLDB claim's candidates: the due heads of the stage's queued files and of its files waiting for a retry, in
@@ -37,7 +39,7 @@ public final class PortableClaims implements ClaimStatements {
     private final String instanceId;
     private final Duration leaseDuration;
 
-    PortableClaims(Storage storage, String instanceId, Duration leaseDuration) {
+    PortableStatements(Storage storage, String instanceId, Duration leaseDuration) {
         this.storage = storage;
         this.instanceId = instanceId;
         this.leaseDuration = leaseDuration;
@@ -92,6 +94,28 @@ public final class PortableClaims implements ClaimStatements {
             }
         }
         return won;
+    }
+
+    @Override
+    public boolean[] parkAll(List<AssignmentQueue.Park> parks, Instant now) {
+        OffsetDateTime at = Storage.utc(now);
+        return AssignmentQueue.wereHeld(storage.jdbc().batchUpdate(
+                "UPDATE assignment SET status = 'WAITING', due_at = ?, lease_owner = NULL, lease_expires_at = NULL,"
+                + " updated_at = ?, trace_context = ? WHERE " + AssignmentQueue.HELD,
+                parks.stream().map(park -> new Object[] { Storage.utc(park.due()), at, park.traceContext(),
+                        park.visit().itemId(), park.visit().leaseOwner() }).toList()));
+    }
+
+    @Override
+    public boolean[] moveAll(List<AssignmentQueue.Move> moves, Instant now) {
+        OffsetDateTime at = Storage.utc(now);
+        return AssignmentQueue.wereHeld(storage.jdbc().batchUpdate(
+                "UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL,"
+                + " trace_context = NULL, lease_owner = NULL, lease_expires_at = NULL, assigned_at = ?, due_at = ?,"
+                + " updated_at = ? WHERE " + AssignmentQueue.HELD,
+                moves.stream().map(move -> new Object[] { move.target().id(), StageEntry.status(move.target()), at,
+                        StageEntry.due(move.target(), now), at, move.visit().itemId(), move.visit().leaseOwner() })
+                        .toList()));
     }
 
     /** A due file as the candidate select read it: the claim's update succeeds only while it is still so. */
