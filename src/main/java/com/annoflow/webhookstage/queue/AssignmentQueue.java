@@ -405,15 +405,6 @@ public final class AssignmentQueue {
         }
     }
 
-    /** For each statement of a batch fenced by {@link #HELD}: whether it found the file still held. */
-    static boolean[] wereHeld(int[] counts) {
-        boolean[] held = new boolean[counts.length];
-        for (int i = 0; i < counts.length; i++) {
-            held[i] = counts[i] != 0;
-        }
-        return held;
-    }
-
     /** A file that waits for its next attempt until {@code due}; {@code traceContext} (or null) is kept for it. */
     public record Park(Visit visit, Instant due, String traceContext) {
     }
@@ -442,7 +433,7 @@ public final class AssignmentQueue {
         parks.forEach(park -> forget(park.visit()));
         moves.forEach(move -> forget(move.visit()));
         Instant now = clock.instant();
-        boolean[][] held = storage.transactions().execute(tx -> {
+        boolean[][] written = storage.transactions().execute(tx -> {
             boolean[] parkedHere = parks.isEmpty() ? new boolean[0] : statements.parkAll(parks, now);
             boolean[] movedHere = moves.isEmpty() ? new boolean[0] : statements.moveAll(moves, now);
             List<StageEntry.Transition> transitions = new ArrayList<>();
@@ -460,7 +451,7 @@ public final class AssignmentQueue {
             }
             return new boolean[][] { parkedHere, movedHere };
         });
-        boolean[] parked = held[0];
+        boolean[] parked = written[0];
         for (int i = 0; i < parked.length; i++) {
             Duration wait = Duration.between(now, parks.get(i).due());
             if (parked[i] && wait.compareTo(timerHorizon) < 0) {
@@ -469,7 +460,7 @@ public final class AssignmentQueue {
                 wakeIn.accept(wait.isNegative() ? Duration.ZERO : wait);
             }
         }
-        boolean[] moved = held[1];
+        boolean[] moved = written[1];
         boolean intoAWebhookStage = false;
         for (int i = 0; i < moved.length; i++) {
             Move move = moves.get(i);

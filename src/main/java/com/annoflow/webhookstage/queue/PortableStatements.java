@@ -99,7 +99,7 @@ public final class PortableStatements implements QueueStatements {
     @Override
     public boolean[] parkAll(List<AssignmentQueue.Park> parks, Instant now) {
         OffsetDateTime at = Storage.utc(now);
-        return AssignmentQueue.wereHeld(storage.jdbc().batchUpdate(
+        return wereHeld(storage.jdbc().batchUpdate(
                 "UPDATE assignment SET status = 'WAITING', due_at = ?, lease_owner = NULL, lease_expires_at = NULL,"
                 + " updated_at = ?, trace_context = ? WHERE " + AssignmentQueue.HELD,
                 parks.stream().map(park -> new Object[] { Storage.utc(park.due()), at, park.traceContext(),
@@ -109,13 +109,22 @@ public final class PortableStatements implements QueueStatements {
     @Override
     public boolean[] moveAll(List<AssignmentQueue.Move> moves, Instant now) {
         OffsetDateTime at = Storage.utc(now);
-        return AssignmentQueue.wereHeld(storage.jdbc().batchUpdate(
+        return wereHeld(storage.jdbc().batchUpdate(
                 "UPDATE assignment SET stage_id = ?, status = ?, attempts = 0, delivery_id = NULL,"
                 + " trace_context = NULL, lease_owner = NULL, lease_expires_at = NULL, assigned_at = ?, due_at = ?,"
                 + " updated_at = ? WHERE " + AssignmentQueue.HELD,
                 moves.stream().map(move -> new Object[] { move.target().id(), StageEntry.status(move.target()), at,
                         StageEntry.due(move.target(), now), at, move.visit().itemId(), move.visit().leaseOwner() })
                         .toList()));
+    }
+
+    /** For each statement of a batch fenced by {@link AssignmentQueue#HELD}: whether it found the file still held. */
+    private static boolean[] wereHeld(int[] counts) {
+        boolean[] stillHeld = new boolean[counts.length];
+        for (int i = 0; i < counts.length; i++) {
+            stillHeld[i] = counts[i] != 0;
+        }
+        return stillHeld;
     }
 
     /** A due file as the candidate select read it: the claim's update succeeds only while it is still so. */

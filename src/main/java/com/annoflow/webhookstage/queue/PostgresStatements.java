@@ -1,5 +1,6 @@
 package com.annoflow.webhookstage.queue;
 
+import java.sql.Array;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -98,7 +99,8 @@ public final class PostgresStatements implements QueueStatements {
 
     /**
      * Runs a group statement: {@code first}, then the visits' item ids and lease owners, then {@code columns} (one array
-     * each), then the item ids again ({@link #BY_PRIMARY_KEY}). @return for each visit, whether its row came back (this instance still held the file)
+     * each), then the item ids again ({@link #BY_PRIMARY_KEY}). @return for each visit, whether its row came back (this
+     * instance still held the file)
      */
     private boolean[] held(List<Visit> visits, String sql, Object first, Object[]... columns) {
         if (visits.isEmpty()) {
@@ -107,25 +109,24 @@ public final class PostgresStatements implements QueueStatements {
         Set<String> returned = new HashSet<>();
         storage.jdbc().query(connection -> {
             PreparedStatement statement = connection.prepareStatement(sql);
+            Array itemIds = connection.createArrayOf("varchar", visits.stream().map(Visit::itemId).toArray(String[]::new));
             statement.setObject(1, first);
-            statement.setArray(2, connection.createArrayOf("varchar",
-                    visits.stream().map(Visit::itemId).toArray(String[]::new)));
+            statement.setArray(2, itemIds);
             statement.setArray(3, connection.createArrayOf("varchar",
                     visits.stream().map(Visit::leaseOwner).toArray(String[]::new)));
             for (int i = 0; i < columns.length; i++) {
                 statement.setArray(4 + i, connection.createArrayOf(columns[i] instanceof Long[] ? "bigint" : "varchar",
                         columns[i]));
             }
-            statement.setArray(4 + columns.length, connection.createArrayOf("varchar",
-                    visits.stream().map(Visit::itemId).toArray(String[]::new)));
+            statement.setArray(4 + columns.length, itemIds);
             return statement;
         }, (ResultSet rs) -> {
             returned.add(rs.getString(1));
         });
-        boolean[] held = new boolean[visits.size()];
-        for (int i = 0; i < held.length; i++) {
-            held[i] = returned.contains(visits.get(i).itemId());
+        boolean[] stillHeld = new boolean[visits.size()];
+        for (int i = 0; i < stillHeld.length; i++) {
+            stillHeld[i] = returned.contains(visits.get(i).itemId());
         }
-        return held;
+        return stillHeld;
     }
 }

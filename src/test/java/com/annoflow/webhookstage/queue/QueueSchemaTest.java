@@ -66,18 +66,10 @@ class QueueSchemaTest {
     @Test
     void aBurstQueuedAfterTheLastAnalyzeIsClaimedFromTheHeadOfTheQueueIndexNotSortedWhole() {
         assumeTrue(TestDatabase.isPostgres(), "PostgreSQL's planner; HSQLDB claims with its own statements");
-        TestDatabase database = TestDatabase.fresh();
-        try (Receiver receiver = new Receiver().start();
-                BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver, database).start()) {
-            // started: the schema is migrated
-        }
-        JdbcTemplate jdbc = database.jdbc();
+        JdbcTemplate jdbc = twentyThousandFilesInAFreshSchema();
         long send = jdbc.queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'", Long.class);
         long annotate = jdbc.queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'annotate'", Long.class);
-        // 20,000 files that people work on, analyzed: the statistics say nothing is queued
-        jdbc.update("INSERT INTO file (item_id, name, path, team_name, team_slug, dataset_name, dataset_slug, registered_at)"
-                    + " SELECT gen_random_uuid()::text, 'file-' || g, '/', 'My Team', 'my-team', 'Cars', 'cars', now()"
-                    + " FROM generate_series(1, 20000) g");
+        // the 20,000 files are worked on by people, analyzed: the statistics say nothing is queued
         jdbc.update("INSERT INTO assignment (item_id, stage_id, status, attempts, assigned_at, updated_at)"
                     + " SELECT item_id, ?, 'ASSIGNED', 0, now(), now() FROM file", annotate);
         // that passed through the webhook stage before (twice): the queue index holds their old entries until vacuum,
@@ -106,16 +98,8 @@ class QueueSchemaTest {
     @Test
     void aGroupsParksAndMovesFindEachFileByItsPrimaryKeyWhateverTheStatisticsSay() {
         assumeTrue(TestDatabase.isPostgres(), "PostgreSQL's group statements; HSQLDB writes a group as a JDBC batch");
-        TestDatabase database = TestDatabase.fresh();
-        try (Receiver receiver = new Receiver().start();
-                BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver, database).start()) {
-            // started: the schema is migrated
-        }
-        JdbcTemplate jdbc = database.jdbc();
+        JdbcTemplate jdbc = twentyThousandFilesInAFreshSchema();
         long send = jdbc.queryForObject("SELECT id FROM stage WHERE workflow_name = 'flow' AND name = 'send'", Long.class);
-        jdbc.update("INSERT INTO file (item_id, name, path, team_name, team_slug, dataset_name, dataset_slug, registered_at)"
-                    + " SELECT gen_random_uuid()::text, 'file-' || g, '/', 'My Team', 'my-team', 'Cars', 'cars', now()"
-                    + " FROM generate_series(1, 20000) g");
         jdbc.update("INSERT INTO assignment (item_id, stage_id, status, attempts, lease_owner, lease_expires_at, assigned_at,"
                     + " updated_at) SELECT item_id, ?, 'SENDING', 1, 'instance', now(), now(), now() FROM file", send);
         jdbc.execute("ANALYZE assignment");
@@ -177,5 +161,19 @@ class QueueSchemaTest {
             assertThat(orders[1]).as("the queued files' order").contains("uses index");
             assertThat(orders[2]).as("the waiting files' order").contains("uses index");
         }
+    }
+
+    /** A fresh database with the bundle's schema (a bundle started once and stopped) and 20,000 files in no stage. */
+    private static JdbcTemplate twentyThousandFilesInAFreshSchema() {
+        TestDatabase database = TestDatabase.fresh();
+        try (Receiver receiver = new Receiver().start();
+                BundleUnderTest bundle = BundleUnderTest.forDeliveryTests(receiver, database).start()) {
+            // started: the schema is migrated
+        }
+        JdbcTemplate jdbc = database.jdbc();
+        jdbc.update("INSERT INTO file (item_id, name, path, team_name, team_slug, dataset_name, dataset_slug, registered_at)"
+                    + " SELECT gen_random_uuid()::text, 'file-' || g, '/', 'My Team', 'my-team', 'Cars', 'cars', now()"
+                    + " FROM generate_series(1, 20000) g");
+        return jdbc;
     }
 }
